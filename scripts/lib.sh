@@ -21,3 +21,41 @@ mkdir -p "$BUILD" "$CACHE"
 
 # Every kernel build uses the same toolchain flags.
 KMAKE=(make -s -j"$JOBS")
+
+# --- Kernel configs and object directories --------------------------------
+# config/configs maps a config name to its fragments (see that file).
+config_fragments() {	# NAME SRCTREE -> one absolute path a line
+	local name=$1 src=$2 line f
+	line=$(awk -v n="$name" '$1 == n { $1 = ""; print; exit }' "$TOP/config/configs")
+	[ -n "$line" ] || die "no config '$name' in config/configs"
+	for f in $line; do
+		case $f in
+		src:*) echo "$src/${f#src:}" ;;
+		*) echo "$TOP/$f" ;;
+		esac
+	done
+}
+
+# The compiler a make invocation will use ("LLVM=-19" among the args -> clang).
+compiler_id() {
+	local a cc=gcc
+	for a in "$@"; do case $a in LLVM=-*) cc=clang${a#LLVM=} ;; LLVM=1) cc=clang ;; esac; done
+	"$cc" --version | head -n1
+}
+
+# Key of everything a base build of config NAME depends on.
+base_key() {	# NAME BASESRC [make args...]
+	local name=$1 src=$2; shift 2
+	{ basename "$src"; echo "$BASE_VERSION"; compiler_id "$@"; echo "$*"
+	  config_fragments "$name" "$src" | xargs cat; } | sha1sum | cut -c1-12
+}
+
+base_src() { "$TOP/scripts/fetch-base.sh"; }
+base_obj() {	# NAME [make args...]
+	local src; src=$(base_src); local name=$1; shift
+	echo "$CACHE/obj/base-$name-$(base_key "$name" "$src" "$@")"
+}
+patched_obj() { echo "$BUILD/obj/patched-$1${2:+-$2}"; }
+
+# Print a duration in seconds as 1m23s.
+fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }

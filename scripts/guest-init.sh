@@ -1,0 +1,61 @@
+#!/bin/sh
+# /init of the test initramfs (busybox sh).  Runs every line of /tests.txt
+# ("TEST [ARGS...]", TEST relative to /tests) with a timeout, prints TAP on
+# the console, the test's output as "# " comments, and the kernel log
+# written during each test between markers, then powers off.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/shm /dev/hugepages && mount -t tmpfs tmpfs /dev/shm
+mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+echo 0 >/proc/sys/kernel/printk_ratelimit 2>/dev/null
+. /wb.conf		# TIMEOUT=seconds per test
+cd /tests
+
+now() { cut -d' ' -f1 /proc/uptime; }
+kmsg() {	# dump (and clear) the kernel log under marker $1
+	echo "WB-DMESG-BEGIN $1"
+	dmesg -c
+	echo "WB-DMESG-END $1"
+}
+
+echo "WB-GUEST-START $(uname -r)"
+grep -m1 'address sizes' /proc/cpuinfo | sed 's/^/# /'
+kmsg 0
+total=$(grep -c '[^[:space:]]' /tests.txt)
+echo "TAP version 13"
+echo "1..$total"
+n=0
+grep '[^[:space:]]' /tests.txt >/tmp/list
+while read -r t args; do
+	n=$((n + 1))
+	cmd="./$t"
+	name="$t${args:+ $args}"
+	echo "WB-TEST-START $n $name"
+	s=$(now)
+	# shellcheck disable=SC2086
+	timeout -s KILL "$TIMEOUT" $cmd $args </dev/null >/tmp/out 2>&1
+	rc=$?
+	e=$(now)
+	sed 's/^/# /' /tmp/out
+	secs=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f", e - s }')
+	echo "# exit=$rc time=${secs}s"
+	kmsg "$n"
+	if [ $rc -eq 0 ]; then
+		echo "ok $n $name"
+	elif [ $rc -eq 4 ]; then
+		echo "ok $n $name # SKIP"
+	elif [ $rc -eq 137 ] || [ $rc -eq 124 ]; then
+		echo "not ok $n $name # TIMEOUT ${TIMEOUT}s"
+	else
+		echo "not ok $n $name # exit=$rc"
+	fi
+done </tmp/list
+kmsg end
+echo "WB-GUEST-DONE"
+sync
+poweroff -f

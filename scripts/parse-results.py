@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Read a guest's serial console log (see guest-init.sh) and write, into
+OUTDIR: tap.txt (the TAP stream), results.tsv (n, name, result, seconds,
+dmesg-report), dmesg.txt (the kernel log, by test), kunit.ktap (KTAP the
+kernel printed at boot, if any) and reports.txt (WARNING/BUG/lockdep/KASAN
+reports).  Prints the TAP result lines and any report; exits 1 if a test
+failed, a report was found, or the guest did not finish."""
+import re
+import sys
+
+BAD = re.compile(r'WARNING:|BUG:|kernel BUG|Oops|general protection fault|'
+                 r'possible circular locking|inconsistent lock state|'
+                 r'suspicious RCU usage|possible recursive locking|'
+                 r'KASAN|UBSAN|Call Trace|Kernel panic|refcount_t:|'
+                 r'list_(add|del) corruption|INFO: task .* blocked')
+RESULT = re.compile(r'^(not ok|ok) (\d+) (.*?)(?: # (SKIP|TIMEOUT|exit=)(.*))?$')
+
+def main():
+    log, outdir = sys.argv[1], sys.argv[2]
+    lines = open(log, errors='replace').read().replace('\r', '').split('\n')
+    tap, dmesg, kunit, reports = [], [], [], []
+    results = {}       # n -> [name, result, secs, report]
+    names = {}
+    done = started = False
+    block = None
+    secs = ''
+    for line in lines:
+        if block is not None:
+            if line.startswith('WB-DMESG-END'):
+                block = None
+                continue
+            dmesg.append(line)
+            if block == '0' and (kunit or re.search(r'KTAP version|TAP version', line)):
+                kunit.append(line)
+            if BAD.search(line):
+                who = names.get(block, 'boot' if block == '0' else 'after the last test')
+                reports.append((block, who, line))
+            continue
+        m = re.match(r'WB-DMESG-BEGIN (\S+)', line)
+        if m:
+            block = m.group(1)
+            dmesg.append('==== kernel log %s ====' % (
+                names.get(block, 'at boot' if block == '0' else 'at the end')))
+            continue
+        m = re.match(r'WB-TEST-START (\d+) (.*)', line)
+        if m:
+            names[m.group(1)] = m.group(2)
+            continue
+        if line.startswith('WB-GUEST-START'):
+            started = True
+        if line.startswith('WB-GUEST-DONE'):
+            done = True
+        if not started:
+            continue
+        m = re.match(r'# exit=\S+ time=([0-9.]+)s', line)
+        if m:
+            secs = m.group(1)
+        if line.startswith(('TAP version', '1..', '#', 'ok ', 'not ok ')):
+            tap.append(line)
+        m = RESULT.match(line)
+        if m:
+            ok, n, name, directive = m.group(1), m.group(2), m.group(3), m.group(4)
+            res = ('skip' if directive == 'SKIP' else 'pass') if ok == 'ok' else \
+                  ('timeout' if directive == 'TIMEOUT' else 'fail')
+            results[n] = [name, res, secs, 0]
+            secs = ''
+    for blk, who, _ in reports:
+        if blk in results:
+            results[blk][3] = 1
+    with open(outdir + '/tap.txt', 'w') as f:
+        f.write('\n'.join(tap) + '\n')
+    with open(outdir + '/dmesg.txt', 'w') as f:
+        f.write('\n'.join(dmesg) + '\n')
+    with open(outdir + '/kunit.ktap', 'w') as f:
+        f.write('\n'.join(kunit) + '\n' if kunit else '')
+    with open(outdir + '/results.tsv', 'w') as f:
+        for n in sorted(results, key=int):
+            f.write('%s\t%s\t%s\t%s\t%d\n' % (n, *results[n]))
+    with open(outdir + '/reports.txt', 'w') as f:
+        for _, who, line in reports:
+            f.write('%s: %s\n' % (who, line))
+
+    bad = False
+    for n in sorted(results, key=int):
+        name, res, secs, rep = results[n]
+        tag = {'pass': 'ok', 'skip': 'ok', 'fail': 'not ok', 'timeout': 'not ok'}[res]
+        extra = {'skip': ' # SKIP', 'timeout': ' # TIMEOUT'}.get(res, '')
+        print('%s %s %s%s%s' % (tag, n, name, extra, '  (%ss)' % secs if secs else ''))
+        bad |= res in ('fail', 'timeout')
+    if reports:
+        bad = True
+        print('# kernel log reports (see %s/dmesg.txt):' % outdir)
+        for _, who, line in reports[:40]:
+            print('#   [%s] %s' % (who, line))
+    if not done:
+        bad = True
+        print('# the guest did not finish (crash, hang or timeout): see %s' % log)
+    c = [r[1] for r in results.values()]
+    print('# %d tests: %d passed, %d failed, %d skipped%s' % (
+        len(c), c.count('pass'), c.count('fail') + c.count('timeout'), c.count('skip'),
+        ', %d kernel log reports' % len(reports) if reports else ''))
+    sys.exit(1 if bad else 0)
+
+main()

@@ -1,0 +1,64 @@
+#!/bin/bash
+# Boot a kernel under QEMU TCG with an initramfs of busybox and selftests,
+# run a list of tests, and report their TAP and the guest's kernel log.
+#   run-guest.sh -k BZIMAGE -b BINDIR -l TESTLIST -n RUNNAME
+#                [-a "kernel args"] [-q "qemu args"] [-s SMP] [-t TEST_TIMEOUT]
+#                [-T OVERALL_TIMEOUT] [-c CPU]
+# Results go to build/results/RUNNAME/: console.log, tap.txt, results.tsv,
+# dmesg.txt, reports.txt, kunit.ktap (+ kunit.txt).  Exits non-zero if a
+# test failed, the kernel log has a WARNING/BUG/lockdep/KASAN report, or
+# the guest did not finish.
+. "$(dirname "$0")/lib.sh"
+
+kernel= bindir= list= name= append= qemu_extra= smp=2 ttimeout=300 otimeout= cpu=max,phys-bits=52
+while getopts k:b:l:n:a:q:s:t:T:c: o; do
+	case $o in
+	k) kernel=$OPTARG ;; b) bindir=$OPTARG ;; l) list=$OPTARG ;; n) name=$OPTARG ;;
+	a) append=$OPTARG ;; q) qemu_extra=$OPTARG ;; s) smp=$OPTARG ;;
+	t) ttimeout=$OPTARG ;; T) otimeout=$OPTARG ;; c) cpu=$OPTARG ;;
+	*) die "bad option (see the head of $0)" ;;
+	esac
+done
+[ -n "$kernel" ] && [ -n "$bindir" ] && [ -n "$list" ] && [ -n "$name" ] ||
+	die "usage: run-guest.sh -k BZIMAGE -b BINDIR -l TESTLIST -n RUNNAME [options]"
+[ -f "$kernel" ] || die "no kernel $kernel"
+
+out=$BUILD/results/$name
+rm -rf "$out"; mkdir -p "$out"
+cp "$list" "$out/tests.list"
+"$TOP"/scripts/make-initramfs.sh "$out/initrd.cpio" "$bindir" "$list" "$ttimeout"
+ntests=$(sed -e 's/#.*//' "$list" | grep -c '[^[:space:]]' || true)
+# Overall limit: every test at its timeout, plus boot and slack.
+[ -n "$otimeout" ] || otimeout=$((ntests * ttimeout + 120))
+
+cmdline="console=ttyS0 panic=-1 quiet log_buf_len=8M ${append}"
+echo "$cmdline" >"$out/cmdline"
+log "booting $name: $ntests tests, -smp $smp -cpu $cpu, '$append' (limit $(fmt_secs "$otimeout"))"
+start=$(date +%s)
+set +e
+# shellcheck disable=SC2086
+timeout -k 10 "$otimeout" qemu-system-x86_64 -accel tcg,thread=multi -smp "$smp" -m 2G \
+	-cpu "$cpu" -machine q35 -nographic -no-reboot \
+	-kernel "$kernel" -initrd "$out/initrd.cpio" -append "$cmdline" \
+	$qemu_extra </dev/null >"$out/console.log" 2>&1
+qrc=$?
+set -e
+echo $(( $(date +%s) - start )) >"$out/seconds"
+rm -f "$out/initrd.cpio"
+[ $qrc -eq 124 ] && echo "# QEMU killed after $(fmt_secs "$otimeout")" >>"$out/console.log"
+
+rc=0
+python3 "$TOP"/scripts/parse-results.py "$out/console.log" "$out" >"$out/summary.txt" || rc=1
+# KUnit suites built into the kernel print KTAP at boot.
+if [ -s "$out/kunit.ktap" ]; then
+	src=${KUNIT_SRC:-$(base_src 2>/dev/null)}
+	if python3 "$src"/tools/testing/kunit/kunit.py parse "$out/kunit.ktap" >"$out/kunit.txt" 2>&1; then
+		grep -E 'Testing complete|PASSED|FAILED|SKIPPED|CRASHED' "$out/kunit.txt" | tail -n 3 >>"$out/summary.txt" || true
+	else
+		rc=1
+		{ echo "# KUnit failures:"; grep -E 'FAILED|CRASHED|\[ERROR\]' "$out/kunit.txt" | head -n 20; } >>"$out/summary.txt"
+	fi
+fi
+cat "$out/summary.txt"
+log "$name: $(fmt_secs "$(cat "$out/seconds")") (results in ${out#$TOP/})"
+exit $rc
