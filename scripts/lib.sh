@@ -59,3 +59,18 @@ patched_obj() { echo "$BUILD/obj/patched-$1${2:+-$2}"; }
 
 # Print a duration in seconds as 1m23s.
 fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# --- Results of `make check` -----------------------------------------------
+# One line per test: STAGE NAME RESULT(pass|fail|skip) NOTE
+RESULTS=${RESULTS:-$BUILD/check/results.tsv}
+result() {
+	mkdir -p "$(dirname "$RESULTS")"
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >>"$RESULTS"
+	case $3 in fail) printf 'FAIL: %s: %s%s\n' "$1" "$2" "${4:+ ($4)}" >&2 ;; esac
+}
+
+# The series: patches/NNNN-*.patch in file-name order, without the cover letter.
+series_patches() {
+	ls "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null |
+		grep -v '/0000-cover-letter.patch$' || true
+}

@@ -7,6 +7,17 @@
 base=$("$TOP"/scripts/fetch-base.sh)
 mapfile -t series < <(ls "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '/0000-cover-letter.patch$' || true)
 
+# TREE_WIP=keep (used by `make run` and `make check`): if build/linux holds
+# work that was never exported, use it as it is, with a warning, instead of
+# refusing.
+wip() {
+	if [ "${TREE_WIP:-}" = keep ]; then
+		warn "$1; testing build/linux as it is"
+		exit 0
+	fi
+	die "$1"
+}
+
 # patch-ids of the series as exported, and of what build/linux holds.
 ids_of_files() {
 	local f
@@ -19,7 +30,7 @@ if [ -d "$LINUX/.git" ]; then
 		die "build/linux has no 'base' tag; move it away and re-run"
 	if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
 		git status --short --untracked-files=no | head -20 >&2
-		die "build/linux has uncommitted changes: commit them and run 'make export', or discard them"
+		wip "build/linux has uncommitted changes: commit them and run 'make export', or discard them"
 	fi
 	have=$(git log --reverse --format=%H base..HEAD | while read -r c; do
 		git show "$c" | git patch-id --stable | cut -d' ' -f1; done)
@@ -31,7 +42,7 @@ if [ -d "$LINUX/.git" ]; then
 	# Every commit in build/linux must be in patches/, or it would be lost.
 	for id in $have; do
 		grep -qx "$id" <<<"$want" ||
-			die "build/linux has commits that are not in patches/ (run 'make export' first, or reset build/linux): $(git log --oneline base..HEAD | head -5 | tr '\n' ';')"
+			wip "build/linux has commits that are not in patches/ (run 'make export' first, or reset build/linux): $(git log --oneline base..HEAD | head -5 | tr '\n' ';')"
 	done
 	log "patches/ changed: rebuilding build/linux"
 	git reset -q --hard base

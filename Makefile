@@ -1,0 +1,54 @@
+# The workbench's single entry point.  See README.md.
+#   make run     build the patched kernel and selftests, boot, run the demo
+#   make check   the whole test suite; last line "N passed, N failed, N skipped"
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: all deps base tree export build selftests initramfs run check bench model sparse clean help
+all: help
+help:
+	@sed -n '2,4p' Makefile; echo "  other targets: deps base tree export build selftests initramfs bench model clean"
+
+deps:
+	@$(S)/deps.sh
+
+base: deps
+	@$(S)/fetch-base.sh >/dev/null
+
+tree: base
+	@$(S)/make-tree.sh
+
+export:
+	@$(S)/export.sh
+
+# Patched kernel (test config) and its selftests.
+build: deps
+	@$(S)/ensure-tree.sh
+	@$(S)/prepare.sh patched >/dev/null
+
+selftests: build
+
+# Initramfs of the demo tests (build/initramfs-demo.cpio).
+initramfs: build
+	@$(S)/test-lists.sh demo >build/demo.list
+	@$(S)/make-initramfs.sh build/initramfs-demo.cpio build/selftests/patched/bin build/demo.list
+	@echo build/initramfs-demo.cpio
+
+run: deps
+	@$(S)/run.sh
+
+check: deps
+	@$(S)/ensure-tree.sh
+	@$(S)/check.sh
+
+sparse:
+	@$(S)/build-sparse.sh
+
+bench: deps
+	@if [ -x $(S)/bench.sh ]; then $(S)/ensure-tree.sh && $(S)/bench.sh; else echo "bench: not yet (no scripts/bench.sh)"; fi
+
+model:
+	@if [ -x $(S)/model.sh ]; then $(S)/model.sh; else echo "model: not yet (no scripts/model.sh)"; fi
+
+clean:
+	rm -rf build/obj build/results build/check build/selftests build/gates build/bisect-src

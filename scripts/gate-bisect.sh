@@ -1,0 +1,77 @@
+#!/bin/bash
+# Bisectability: apply the series one patch at a time on the base and build
+# arch/x86/kvm after each with the modules config (KVM=m KVM_INTEL=m
+# KVM_AMD=m KVM_WERROR=y).  A prefix that built before (same cumulative
+# patch-ids) is not rebuilt.  Works in build/bisect-src (a clone of
+# build/linux's base commit) with O=build/obj/bisect-modules.
+. "$(dirname "$0")/lib.sh"
+
+mapfile -t series < <(series_patches)
+[ ${#series[@]} -gt 0 ] || { log "bisect: no patches"; exit 0; }
+[ -d "$LINUX/.git" ] || die "no build/linux; run 'make tree'"
+base=$(git -C "$LINUX" rev-parse base)
+src=$BUILD/bisect-src
+obj=$BUILD/obj/bisect-modules
+okdir=$BUILD/gates/bisect
+mkdir -p "$okdir"
+
+# Cumulative keys, and which prefixes still need a build.
+keys=() k=$base todo=0
+for p in "${series[@]}"; do
+	k=$( { echo "$k"; git patch-id --stable <"$p" | cut -d' ' -f1; } | sha1sum | cut -c1-40)
+	keys+=("$k")
+	[ -f "$okdir/$k" ] || todo=1
+done
+if [ $todo = 0 ]; then
+	for p in "${series[@]}"; do result bisect "$(basename "$p")" pass "cached"; done
+	exit 0
+fi
+
+if ! git -C "$src" cat-file -e "$base" 2>/dev/null; then
+	log "cloning build/linux's base into ${src#$TOP/}"
+	rm -rf "$src"
+	git clone -q --shared --no-checkout "$LINUX" "$src"
+	git -C "$src" config user.name kvm-workbench
+	git -C "$src" config user.email kvm-workbench@localhost
+	git -C "$src" checkout -q --detach "$base"
+fi
+cd "$src"
+# Commits for each prefix: reuse those made by earlier runs, `git am` the rest.
+git reset -q --hard
+commits=()
+tip=$base
+for i in "${!series[@]}"; do
+	p=${series[$i]}
+	c=$(cat "$okdir/commit-${keys[$i]}" 2>/dev/null || true)
+	if [ -z "$c" ] || ! git cat-file -e "$c" 2>/dev/null; then
+		git checkout -q -f --detach "$tip"
+		if ! git am -q --keep-cr "$p" >/dev/null 2>&1; then
+			git am --abort >/dev/null 2>&1 || true
+			result bisect "$(basename "$p")" fail "does not apply"
+			exit 1
+		fi
+		c=$(git rev-parse HEAD)
+		echo "$c" >"$okdir/commit-${keys[$i]}"
+	fi
+	tip=$c
+	commits+=("$c")
+done
+mkdir -p "$obj"
+
+for i in "${!series[@]}"; do
+	f=$(basename "${series[$i]}")
+	if [ -f "$okdir/${keys[$i]}" ]; then
+		result bisect "$f" pass "cached"
+		continue
+	fi
+	git checkout -q --detach "${commits[$i]}"
+	log "bisect: building arch/x86/kvm with $f applied"
+	if "$TOP"/scripts/build-kernel.sh "$src" "$obj" modules arch/x86/kvm/ >"$obj.log" 2>&1; then
+		touch "$okdir/${keys[$i]}"
+		result bisect "$f" pass
+	else
+		grep -E 'error|warning' "$obj.log" | head -n 40 | sed 's/^/    /' >&2
+		result bisect "$f" fail "arch/x86/kvm does not build (KVM_WERROR=y, modules) with this patch applied"
+		exit 1
+	fi
+done

@@ -1,0 +1,68 @@
+#!/bin/bash
+# sparse (C=1 in a fresh object directory = every file checked, like C=2)
+# and W=1 over arch/x86/kvm with the modules config, on base and patched:
+# a warning the base does not have fails the gate.  The compiler's and
+# sparse's diagnostics are kept per object (scripts/warn-log.sh), so an
+# incremental build still yields the complete list.  Line numbers are
+# normalised away before comparing.
+. "$(dirname "$0")/lib.sh"
+
+sparse=$("$TOP"/scripts/build-sparse.sh)
+bsrc=$(base_src 2>/dev/null)
+[ -d "$LINUX/.git" ] || die "no build/linux; run 'make tree'"
+out=$BUILD/gates/sparse
+mkdir -p "$out"
+args=(C=1 W=1 "CHECK=$TOP/scripts/warn-log.sh $sparse" "CC=$TOP/scripts/warn-log.sh gcc")
+
+collect() {	# OBJ SRC -> normalised warnings, one a line, sorted
+	local obj=$1 src=$2
+	find "$obj/arch/x86/kvm" -name '*.wb-cc' -o -name '*.wb-check' | LC_ALL=C sort |
+		xargs cat | awk '
+			/^[^ ]+:[0-9]+(:[0-9]+)?: (warning|error):/ { if (w) print w; w = $0; next }
+			/^ +(expected|got|   )/ && w { sub(/^ +/, ""); w = w " | " $0; next }
+			{ if (w) print w; w = "" }
+			END { if (w) print w }' |
+		sed -E -e "s|$src/||g" -e "s|$obj/||g" -e 's|^(\.\./)+||' \
+		       -e 's|^([^ ]+):[0-9]+(:[0-9]+)?:|\1:|' | LC_ALL=C sort
+}
+
+checked() {	# OBJ -> number of C files sparse checked / compiled objects
+	local obj=$1
+	echo "$(find "$obj/arch/x86/kvm" -name '*.wb-check' | wc -l)" \
+	     "$(find "$obj/arch/x86/kvm" -name '*.o' ! -name '*.mod.o' ! -name 'built-in*' \
+		-newer "$obj/.config" | wc -l)"
+}
+
+bobj=$(base_obj modules "${args[@]}")-sparse
+if [ ! -f "$bobj.warnings" ]; then
+	log "sparse/W=1: base"
+	"$TOP"/scripts/build-kernel.sh "$bsrc" "$bobj" modules "${args[@]}" arch/x86/kvm/ >"$out/base.log" 2>&1 ||
+		{ tail -n 30 "$out/base.log" >&2; die "base arch/x86/kvm does not build with C=1 W=1"; }
+	collect "$bobj" "$bsrc" >"$bobj.warnings.tmp"
+	mv "$bobj.warnings.tmp" "$bobj.warnings"
+fi
+
+pobj=$(patched_obj modules sparse)
+log "sparse/W=1: patched"
+if ! "$TOP"/scripts/build-kernel.sh "$LINUX" "$pobj" modules "${args[@]}" arch/x86/kvm/ >"$out/patched.log" 2>&1; then
+	grep -E 'error|warning' "$out/patched.log" | head -n 40 | sed 's/^/    /' >&2
+	result sparse "arch/x86/kvm C=1 W=1" fail "patched arch/x86/kvm does not build"
+	exit 1
+fi
+collect "$pobj" "$LINUX" >"$out/patched.warnings"
+cp "$bobj.warnings" "$out/base.warnings"
+
+read -r nchk nobj < <(checked "$pobj")
+if [ "$nchk" -lt 10 ]; then
+	result sparse "arch/x86/kvm C=1 W=1" fail "sparse did not run (only $nchk files checked)"
+	exit 1
+fi
+LC_ALL=C comm -13 "$out/base.warnings" "$out/patched.warnings" >"$out/new.warnings"
+log "sparse/W=1: base $(wc -l <"$out/base.warnings"), patched $(wc -l <"$out/patched.warnings") warnings; sparse checked $nchk files"
+if [ -s "$out/new.warnings" ]; then
+	echo "New sparse/W=1 warnings (line numbers removed; full log: ${out#$TOP/}/patched.log):" >&2
+	sed 's/^/    /' "$out/new.warnings" >&2
+	result sparse "arch/x86/kvm C=1 W=1" fail "$(wc -l <"$out/new.warnings") new warnings"
+	exit 1
+fi
+result sparse "arch/x86/kvm C=1 W=1" pass

@@ -1,0 +1,37 @@
+#!/bin/bash
+# Build what the guest runs need, base and/or patched, test config:
+#   prepare.sh base|patched [TEST...]
+# base:    kernel in $CACHE/obj/base-test-KEY, selftests in
+#          $CACHE/selftests/base-test-KEY (built once, then reused).
+# patched: kernel in build/obj/patched-test, selftests in
+#          build/selftests/patched (incremental).
+# With TEST arguments only those selftests are built.  Prints
+# "KERNEL BINDIR" on stdout.
+. "$(dirname "$0")/lib.sh"
+
+side=${1:?usage: prepare.sh base|patched [TEST...]}; shift
+case $side in
+base)
+	src=$(base_src 2>/dev/null)
+	obj=$(base_obj test)
+	st=$CACHE/selftests/$(basename "$obj")
+	if [ ! -f "$obj/.wb-done" ]; then
+		"$TOP"/scripts/build-kernel.sh "$src" "$obj" test bzImage headers_install >&2
+		touch "$obj/.wb-done"
+	fi
+	if [ ! -f "$st/.wb-done" ]; then
+		"$TOP"/scripts/build-selftests.sh "$src" "$obj" "$st" >&2
+		touch "$st/.wb-done"
+	fi
+	;;
+patched)
+	[ -d "$LINUX/.git" ] || die "no build/linux; run 'make tree'"
+	src=$LINUX
+	obj=$(patched_obj test)
+	st=$BUILD/selftests/patched
+	"$TOP"/scripts/build-kernel.sh "$src" "$obj" test bzImage headers_install >&2
+	"$TOP"/scripts/build-selftests.sh "$src" "$obj" "$st" "$@" >&2
+	;;
+*) die "usage: prepare.sh base|patched [TEST...]" ;;
+esac
+echo "$obj/arch/x86/boot/bzImage $st/bin"

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Turn guest runs (build/results/RUN/results.tsv, see parse-results.py)
+into `make check` results (lines "STAGE NAME RESULT NOTE" in $RESULTS).
+
+  results.py record STAGE RUNDIR
+      every test of the run, whether the kernel log is clean, KUnit, and
+      whether the guest finished.
+  results.py compare STAGE BASEDIR PATCHEDDIR [PATCHEDDIR...]
+      the whole suite: a test that passes on base and fails (or skips) on
+      patched fails; a test that fails on both is "known on base" and is
+      counted as skipped; a kernel log report on patched that base does not
+      have for the same test fails.
+"""
+import os
+import sys
+
+RESULTS = os.environ['RESULTS']
+
+
+def load(rundir):
+    tests = {}
+    path = os.path.join(rundir, 'results.tsv')
+    if os.path.exists(path):
+        for line in open(path):
+            n, name, res, secs, rep = line.rstrip('\n').split('\t')
+            tests[name] = (res, secs, int(rep))
+    listed = []
+    for line in open(os.path.join(rundir, 'tests.list')):
+        line = line.split('#')[0].strip()
+        if line:
+            listed.append(' '.join(line.split()))
+    summary = open(os.path.join(rundir, 'summary.txt')).read() \
+        if os.path.exists(os.path.join(rundir, 'summary.txt')) else ''
+    reports = open(os.path.join(rundir, 'reports.txt')).read().splitlines() \
+        if os.path.exists(os.path.join(rundir, 'reports.txt')) else []
+    return tests, listed, summary, reports
+
+
+def emit(out, stage, name, res, note=''):
+    out.write('%s\t%s\t%s\t%s\n' % (stage, name, res, note))
+    if res == 'fail':
+        print('FAIL: %s: %s%s' % (stage, name, ' (%s)' % note if note else ''))
+
+
+def record(stage, rundir):
+    tests, listed, summary, reports = load(rundir)
+    with open(RESULTS, 'a') as out:
+        for name in listed:
+            if name not in tests:
+                emit(out, stage, name, 'fail', 'not run: the guest did not finish')
+                continue
+            res, secs, rep = tests[name]
+            if res == 'pass':
+                emit(out, stage, name, 'pass', secs + 's')
+            elif res == 'skip':
+                emit(out, stage, name, 'skip', 'skipped by the test')
+            else:
+                emit(out, stage, name, 'fail', res + ', see %s/tap.txt' % rundir)
+        done = 'the guest did not finish' not in summary
+        emit(out, stage, 'guest finished', 'pass' if done else 'fail',
+             '' if done else 'see %s/console.log' % rundir)
+        emit(out, stage, 'kernel log clean', 'fail' if reports else 'pass',
+             ('%d reports, first: %s' % (len(reports), reports[0])) if reports else '')
+        ktap = os.path.join(rundir, 'kunit.ktap')
+        if os.path.exists(ktap) and os.path.getsize(ktap):
+            txt = open(os.path.join(rundir, 'kunit.txt')).read() \
+                if os.path.exists(os.path.join(rundir, 'kunit.txt')) else ''
+            bad = 'FAILED' in txt or 'CRASHED' in txt or 'ERROR' in txt or not txt
+            emit(out, stage, 'KUnit', 'fail' if bad else 'pass',
+                 'see %s/kunit.txt' % rundir)
+
+
+def compare(stage, basedir, patcheddirs):
+    base, _, _, _ = load(basedir)
+    patched, listed = {}, []
+    done = True
+    for d in patcheddirs:
+        if not os.path.exists(os.path.join(d, 'tests.list')):
+            continue
+        t, l, s, _ = load(d)
+        patched.update(t)
+        listed += [x for x in l if x not in listed]
+        done &= 'the guest did not finish' not in s
+    known = []
+    with open(RESULTS, 'a') as out:
+        for name in listed:
+            b = base.get(name)
+            p = patched.get(name)
+            bres = b[0] if b else 'absent'
+            if p is None:
+                emit(out, stage, name, 'fail', 'not run on patched: the guest did not finish')
+                continue
+            pres, secs, prep = p
+            if prep and not (b and b[2]):
+                emit(out, stage, name, 'fail', 'kernel log report on patched only')
+            elif pres == 'pass':
+                emit(out, stage, name, 'pass', secs + 's')
+            elif pres == 'skip':
+                if bres == 'pass':
+                    emit(out, stage, name, 'fail', 'passes on base, skipped on patched')
+                else:
+                    emit(out, stage, name, 'skip', 'skipped by the test')
+            elif bres in ('fail', 'timeout'):
+                known.append(name)
+                emit(out, stage, name, 'skip', 'known on base (%s on base, %s on patched)' % (bres, pres))
+            else:
+                emit(out, stage, name, 'fail', '%s on patched, %s on base' % (pres, bres))
+    if known:
+        print('# %s: known on base (fail on base and patched): %s' % (stage, ', '.join(known)))
+
+
+if __name__ == '__main__':
+    if sys.argv[1] == 'record':
+        record(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == 'compare':
+        compare(sys.argv[2], sys.argv[3], sys.argv[4:])
+    else:
+        sys.exit('usage: results.py record STAGE RUNDIR | compare STAGE BASEDIR PATCHEDDIR...')

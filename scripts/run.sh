@@ -1,0 +1,45 @@
+#!/bin/bash
+# `make run`: fetch the base, apply the series (build/linux), build the
+# patched kernel and the demo's selftests, boot under QEMU and run the demo:
+# the series' own selftests (config/demo, config/series-tests, or the
+# tests the series adds), or, before the series has any, the base's
+# private-memory selftests.  Then scripts/demo.sh, if it exists.
+#   RUN_APPEND="kvm_amd.npt=0"   extra kernel command line
+. "$(dirname "$0")/lib.sh"
+
+"$TOP"/scripts/fetch-base.sh >/dev/null
+"$TOP"/scripts/ensure-tree.sh
+list=$BUILD/run/demo.list
+mkdir -p "$BUILD/run"
+"$TOP"/scripts/test-lists.sh demo >"$list"
+[ -s "$list" ] || die "nothing to run: config/demo, config/series-tests and config/private-tests are empty"
+what="the series' own selftests"
+[ -n "$("$TOP"/scripts/test-lists.sh series)" ] || what="the base's private-memory selftests (the series has no tests yet)"
+mapfile -t tests < <(cut -d' ' -f1 "$list" | awk '!s[$0]++')
+log "demo: $what"
+read -r kernel bindir < <("$TOP"/scripts/prepare.sh patched "${tests[@]}")
+
+rc=0
+"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$bindir" -l "$list" -n demo \
+	-a "${RUN_APPEND:-}" >"$BUILD/run/guest.out" 2>&1 || rc=$?
+res=$BUILD/results/demo
+echo
+echo "==== make run: $what"
+echo "kernel: $(sed -n 's/^WB-GUEST-START //p' "$res/console.log" | head -n1), $(cut -c1- "$res/cmdline")"
+grep '^# *address sizes' "$res/console.log" | head -n1 | sed 's/^# */guest CPU: /' || true
+echo
+if [ -s "$res/results.tsv" ]; then
+	printf '  %-45s %-8s %s\n' TEST RESULT TIME
+	awk -F'\t' '{ r = toupper($3); if (r == "PASS") r = "ok"; printf "  %-45s %-8s %ss\n", $2, r, $4 }' "$res/results.tsv"
+fi
+grep -E '^# (kernel log reports|  \[|the guest did not)' "$res/summary.txt" || true
+[ ! -s "$res/kunit.txt" ] || { echo; echo "KUnit:"; grep -E 'Testing complete|Elapsed' "$res/kunit.txt" | sed 's/^/  /'; }
+echo
+grep -E '^# [0-9]+ tests:' "$res/summary.txt" | sed 's/^# //' || true
+echo "details: ${res#$TOP/}/ (console.log, tap.txt, dmesg.txt)"
+
+if [ -x "$TOP/scripts/demo.sh" ]; then
+	echo
+	"$TOP"/scripts/demo.sh || rc=1
+fi
+exit $rc
