@@ -40,7 +40,9 @@ check() {
 	depth=$(sed -n 's/.*depth reached \([0-9]*\),.*/\1/p' "$out")
 	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$out")
 	violated=$(sed -n 's/^pan:1: \(.*\) (at depth.*/\1/p' "$out" | head -n1)
-	[ -n "$errors" ] && [ -n "$stored" ] || die "$name: no result from pan, see $out"
+	if [ -z "$errors" ] || [ -z "$stored" ]; then
+		die "$name: no result from pan, see $out"
+	fi
 	if [ "$errors" != 0 ]; then
 		(cd "$d" && spin -t -p "$@" "${DEFS[@]}" fault.pml >trail.txt 2>&1) || true
 	fi
