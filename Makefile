@@ -7,7 +7,7 @@ S := scripts
 .PHONY: all deps base tree export build selftests initramfs run check bench model sparse clean help
 all: help
 help:
-	@sed -n '2,4p' Makefile; echo "  other targets: deps base tree export build selftests initramfs bench model clean"
+	@sed -n "2,3p" Makefile; echo "  other targets: deps base tree export build selftests initramfs bench model clean"
 
 deps:
 	@$(S)/deps.sh

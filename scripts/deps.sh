@@ -6,7 +6,8 @@
 PKGS=(build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
       git rsync kmod python3 qemu-system-x86 busybox-static
       clang-19 lld-19 llvm-19 python3-sphinx spin gnuplot-nox
-      binutils debian-archive-keyring ca-certificates dwarves)
+      binutils debian-archive-keyring ca-certificates dwarves
+      python3-ply python3-git file)
 
 missing=()
 for p in "${PKGS[@]}"; do

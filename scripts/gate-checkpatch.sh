@@ -16,7 +16,9 @@ for p in "${series[@]}"; do
 	done < <(sed -e 's/#.*//' "$TOP/config/checkpatch-exceptions" | grep '[^[:space:]]' || true)
 	args=(--strict --show-types --no-summary --quiet)
 	[ ${#ignore[@]} -eq 0 ] || args+=(--ignore "$(IFS=,; echo "${ignore[*]}")")
-	if out=$(cd "$src" && perl scripts/checkpatch.pl "${args[@]}" "$p" 2>&1) && [ -z "$out" ]; then
+	# Debian's python3 first: checkpatch.pl runs scripts/spdxcheck.py with
+	# "env python3", which needs python3-ply and python3-git.
+	if out=$(cd "$src" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl "${args[@]}" "$p" 2>&1) && [ -z "$out" ]; then
 		result checkpatch "$f" pass
 	else
 		echo "$out" | sed 's/^/    /' >&2
