@@ -12,7 +12,12 @@ bsrc=$(base_src 2>/dev/null)
 [ -d "$LINUX/.git" ] || die "no build/linux; run 'make tree'"
 out=$BUILD/gates/sparse
 mkdir -p "$out"
-args=(C=1 W=1 "CHECK=$TOP/scripts/warn-log.sh $sparse" "CC=$TOP/scripts/warn-log.sh gcc")
+# The wrapper is copied to the cache under its own hash, so that the make
+# arguments (and with them the base's cache key and Kbuild's command
+# lines) are the same from every clone.
+wrap=$CACHE/bin/warn-log-$(sha1sum <"$TOP/scripts/warn-log.sh" | cut -c1-12).sh
+[ -x "$wrap" ] || { mkdir -p "$CACHE/bin"; install -m 755 "$TOP/scripts/warn-log.sh" "$wrap"; }
+args=(C=1 W=1 "CHECK=$wrap $sparse" "CC=$wrap gcc")
 
 collect() {	# OBJ SRC -> normalised warnings, one a line, sorted
 	local obj=$1 src=$2

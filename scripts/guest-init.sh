@@ -13,7 +13,7 @@ mkdir -p /dev/shm /dev/hugepages && mount -t tmpfs tmpfs /dev/shm
 mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 echo 0 >/proc/sys/kernel/printk_ratelimit 2>/dev/null
-. /wb.conf		# TIMEOUT=seconds per test
+. /wb.conf		# TIMEOUT=seconds per test; /timeouts: "TEST SECONDS" overrides
 cd /tests
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -33,12 +33,14 @@ n=0
 grep '[^[:space:]]' /tests.txt >/tmp/list
 while read -r t args; do
 	n=$((n + 1))
-	cmd="./$t"
+	case $t in *.sh) cmd="sh ./$t" ;; *) cmd="./$t" ;; esac
 	name="$t${args:+ $args}"
 	echo "WB-TEST-START $n $name"
+	to=$(awk -v t="$t" '$1 == t { print $2; exit }' /timeouts 2>/dev/null)
+	to=${to:-$TIMEOUT}
 	s=$(now)
 	# shellcheck disable=SC2086
-	timeout -s KILL "$TIMEOUT" $cmd $args </dev/null >/tmp/out 2>&1
+	timeout -s KILL "$to" $cmd $args </dev/null >/tmp/out 2>&1
 	rc=$?
 	e=$(now)
 	sed 's/^/# /' /tmp/out
@@ -49,10 +51,10 @@ while read -r t args; do
 		echo "ok $n $name"
 	elif [ $rc -eq 4 ]; then
 		echo "ok $n $name # SKIP"
-	elif [ $rc -eq 137 ] || [ $rc -eq 124 ]; then
-		echo "not ok $n $name # TIMEOUT ${TIMEOUT}s"
+	elif [ $rc -eq 137 ] && awk -v s="$secs" -v t="$to" 'BEGIN { exit !(s >= t) }'; then
+		echo "not ok $n $name # TIMEOUT ${to}s"
 	else
-		echo "not ok $n $name # exit=$rc"
+		echo "not ok $n $name # exit=$rc$([ $rc -eq 137 ] && echo ' (killed: OOM?)')"
 	fi
 done </tmp/list
 kmsg end

@@ -17,10 +17,11 @@ root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,tests}
 cp "$bb" "$root/bin/busybox"
-ln -s busybox "$root/bin/sh"; ln -s busybox "$root/bin/bash"
+ln -s busybox "$root/bin/sh"
 cp "$TOP/scripts/guest-init.sh" "$root/init"
 chmod +x "$root/init"
 echo "TIMEOUT=$timeout" >"$root/wb.conf"
+sed -e 's/#.*//' "$TOP/config/test-timeouts" 2>/dev/null | awk 'NF >= 2 { print $1, $2 }' >"$root/timeouts" || true
 sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$list" | grep . >"$root/tests.txt" ||
 	die "no tests in $list"
 while read -r t _; do

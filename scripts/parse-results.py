@@ -23,6 +23,7 @@ def main():
     names = {}
     done = started = False
     block = None
+    oom = 0
     secs = ''
     for line in lines:
         if block is not None:
@@ -32,7 +33,11 @@ def main():
             dmesg.append(line)
             if block == '0' and (kunit or re.search(r'KTAP version|TAP version', line)):
                 kunit.append(line)
-            if BAD.search(line):
+            if 'invoked oom-killer' in line:
+                oom = 60   # an OOM report's stack dump is not a kernel bug
+            elif oom:
+                oom -= 1
+            if BAD.search(line) and not (oom and 'Call Trace' in line):
                 who = names.get(block, 'boot' if block == '0' else 'after the last test')
                 reports.append((block, who, line))
             continue

@@ -5,6 +5,8 @@ into `make check` results (lines "STAGE NAME RESULT NOTE" in $RESULTS).
   results.py record STAGE RUNDIR
       every test of the run, whether the kernel log is clean, KUnit, and
       whether the guest finished.
+  results.py regressions BASEDIR PATCHEDDIR...
+      print the tests that pass on base and not on patched (to retry once)
   results.py compare STAGE BASEDIR PATCHEDDIR [PATCHEDDIR...]
       the whole suite: a test that passes on base and fails (or skips) on
       patched fails; a test that fails on both is "known on base" and is
@@ -70,17 +72,35 @@ def record(stage, rundir):
                  'see %s/kunit.txt' % rundir)
 
 
-def compare(stage, basedir, patcheddirs):
-    base, _, _, _ = load(basedir)
-    patched, listed = {}, []
-    done = True
+def gather(patcheddirs):
+    """Patched results; a later directory overrides an earlier one, and a
+    directory whose name ends in -retry only adds retries."""
+    patched, listed, retried = {}, [], set()
     for d in patcheddirs:
         if not os.path.exists(os.path.join(d, 'tests.list')):
             continue
         t, l, s, _ = load(d)
+        if d.rstrip('/').endswith('-retry'):
+            retried |= set(t)
+        else:
+            listed += [x for x in l if x not in listed]
         patched.update(t)
-        listed += [x for x in l if x not in listed]
-        done &= 'the guest did not finish' not in s
+    return patched, listed, retried
+
+
+def regressions(basedir, patcheddirs):
+    """Tests that pass on base and not on patched: candidates for a retry."""
+    base, _, _, _ = load(basedir)
+    patched, listed, _ = gather(patcheddirs)
+    for name in listed:
+        b, p = base.get(name), patched.get(name)
+        if b and b[0] == 'pass' and p and (p[0] != 'pass' or (p[2] and not b[2])):
+            print(name)
+
+
+def compare(stage, basedir, patcheddirs):
+    base, _, _, _ = load(basedir)
+    patched, listed, retried = gather(patcheddirs)
     known = []
     with open(RESULTS, 'a') as out:
         for name in listed:
@@ -94,7 +114,8 @@ def compare(stage, basedir, patcheddirs):
             if prep and not (b and b[2]):
                 emit(out, stage, name, 'fail', 'kernel log report on patched only')
             elif pres == 'pass':
-                emit(out, stage, name, 'pass', secs + 's')
+                emit(out, stage, name, 'pass', secs + 's' +
+                     (', flaky: failed once, passed on retry' if name in retried else ''))
             elif pres == 'skip':
                 if bres == 'pass':
                     emit(out, stage, name, 'fail', 'passes on base, skipped on patched')
@@ -112,6 +133,8 @@ def compare(stage, basedir, patcheddirs):
 if __name__ == '__main__':
     if sys.argv[1] == 'record':
         record(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == 'regressions':
+        regressions(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == 'compare':
         compare(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:

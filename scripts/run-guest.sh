@@ -2,19 +2,21 @@
 # Boot a kernel under QEMU TCG with an initramfs of busybox and selftests,
 # run a list of tests, and report their TAP and the guest's kernel log.
 #   run-guest.sh -k BZIMAGE -b BINDIR -l TESTLIST -n RUNNAME
-#                [-a "kernel args"] [-q "qemu args"] [-s SMP] [-t TEST_TIMEOUT]
+#                [-a "kernel args"] [-q "qemu args"] [-s SMP] [-m MEM] [-t TEST_TIMEOUT]
 #                [-T OVERALL_TIMEOUT] [-c CPU]
+# Defaults: -s 2 -m 4G (mmu_stress_test is OOM-killed with 2G) -t 300
+# -c max,phys-bits=52 (the series' tests use GPA bits up to 51).
 # Results go to build/results/RUNNAME/: console.log, tap.txt, results.tsv,
 # dmesg.txt, reports.txt, kunit.ktap (+ kunit.txt).  Exits non-zero if a
 # test failed, the kernel log has a WARNING/BUG/lockdep/KASAN report, or
 # the guest did not finish.
 . "$(dirname "$0")/lib.sh"
 
-kernel= bindir= list= name= append= qemu_extra= smp=2 ttimeout=300 otimeout= cpu=max,phys-bits=52
-while getopts k:b:l:n:a:q:s:t:T:c: o; do
+kernel= bindir= list= name= append= qemu_extra= smp=2 mem=4G ttimeout=300 otimeout= cpu=max,phys-bits=52
+while getopts k:b:l:n:a:q:s:m:t:T:c: o; do
 	case $o in
 	k) kernel=$OPTARG ;; b) bindir=$OPTARG ;; l) list=$OPTARG ;; n) name=$OPTARG ;;
-	a) append=$OPTARG ;; q) qemu_extra=$OPTARG ;; s) smp=$OPTARG ;;
+	a) append=$OPTARG ;; q) qemu_extra=$OPTARG ;; s) smp=$OPTARG ;; m) mem=$OPTARG ;;
 	t) ttimeout=$OPTARG ;; T) otimeout=$OPTARG ;; c) cpu=$OPTARG ;;
 	*) die "bad option (see the head of $0)" ;;
 	esac
@@ -37,7 +39,7 @@ log "booting $name: $ntests tests, -smp $smp -cpu $cpu, '$append' (limit $(fmt_s
 start=$(date +%s)
 set +e
 # shellcheck disable=SC2086
-timeout -k 10 "$otimeout" qemu-system-x86_64 -accel tcg,thread=multi -smp "$smp" -m 2G \
+timeout -k 10 "$otimeout" qemu-system-x86_64 -accel tcg,thread=multi -smp "$smp" -m "$mem" \
 	-cpu "$cpu" -machine q35 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$out/initrd.cpio" -append "$cmdline" \
 	$qemu_extra </dev/null >"$out/console.log" 2>&1

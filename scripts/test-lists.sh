@@ -11,6 +11,8 @@
 #   test-lists.sh suite TESTS.TXT   every test of a selftests build
 #   test-lists.sh rest TESTS.TXT    suite minus the targeted tests run
 #                                   without arguments
+#   test-lists.sh mmu TESTS.TXT     config/mmu-tests (those the build has)
+#   test-lists.sh mmu-rest TESTS.TXT  mmu minus the targeted tests
 . "$(dirname "$0")/lib.sh"
 
 entries() { sed -e 's/#.*//' -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' "$1" 2>/dev/null | grep . || true; }
@@ -40,8 +42,10 @@ demo)
 	[ -n "$d" ] || d=$(entries "$TOP/config/private-tests")
 	echo "$d" ;;
 suite) entries "${2:?tests.txt}" ;;
-rest)
+mmu)	# config/mmu-tests that the selftests build has
+	entries "$TOP/config/mmu-tests" | while read -r x; do grep -qx "$x" "${2:?tests.txt}" && echo "$x"; done ;;
+rest|mmu-rest)
 	t=$("$0" targeted)
-	entries "${2:?tests.txt}" | while read -r x; do grep -qx "$x" <<<"$t" || echo "$x"; done ;;
-*) die "usage: test-lists.sh series|private|targeted|demo|suite TESTS.TXT|rest TESTS.TXT" ;;
+	if [ "$1" = rest ]; then entries "${2:?tests.txt}"; else "$0" mmu "${2:?tests.txt}"; fi | while read -r x; do grep -qx "$x" <<<"$t" || echo "$x"; done ;;
+*) die "usage: test-lists.sh series|private|targeted|demo|suite|rest|mmu|mmu-rest [TESTS.TXT]" ;;
 esac
