@@ -48,7 +48,8 @@ summary() {
 trap summary EXIT
 
 failed=0
-# stage NAME CMD...: run one stage, time it, record an unexplained failure.
+# stage NAME CMD...: run one stage, time it, record an unexplained failure;
+# its exit status is left in $last_rc.
 stage() {
 	local name=$1 s rc nf; shift
 	if [[ " $CHECK_SKIP " == *" $name "* ]]; then
@@ -59,8 +60,10 @@ stage() {
 	s=$(date +%s)
 	nf=$(grep -c "	fail	" "$RESULTS" || true)
 	stage_running=$name
+	# The stage runs in a subshell with errexit on; stage itself is never
+	# called from a condition (bash would silently disable errexit there).
 	set +e
-	( "$@" )
+	( set -e; "$@" )
 	rc=$?
 	set -e
 	stage_running=
@@ -68,9 +71,9 @@ stage() {
 		result "$name" "stage" fail "exited with $rc"
 	fi
 	[ $rc -eq 0 ] || failed=1
+	last_rc=$rc
 	printf '  %-28s %s%s\n' "$name" "$(fmt_secs $(( $(date +%s) - s )))" \
 		"$([ $rc -eq 0 ] || echo '  FAILED')" | tee -a "$out/durations"
-	return $rc
 }
 
 # run_guests "NAME|KERNEL|BINDIR|LIST|APPEND" ...  ($SUITE_JOBS at once)
@@ -92,10 +95,10 @@ run_guests() {
 }
 
 # --- a. static gates --------------------------------------------------------
-stage checkpatch "$TOP"/scripts/gate-checkpatch.sh || true
-stage bisect "$TOP"/scripts/gate-bisect.sh || true
-stage sparse-W1 "$TOP"/scripts/gate-sparse.sh || true
-stage llvm "$TOP"/scripts/gate-llvm.sh || true
+stage checkpatch "$TOP"/scripts/gate-checkpatch.sh
+stage bisect "$TOP"/scripts/gate-bisect.sh
+stage sparse-W1 "$TOP"/scripts/gate-sparse.sh
+stage llvm "$TOP"/scripts/gate-llvm.sh
 
 # --- builds for the guest runs -----------------------------------------------
 build_all() {
@@ -104,7 +107,8 @@ build_all() {
 	printf '%s\n' "$BK" "$BB" "$PK" "$PB" >"$out/artifacts"
 	result build "base and patched kernels and selftests" pass
 }
-if ! stage build build_all; then
+stage build build_all
+if [ "$last_rc" -ne 0 ]; then
 	result build "base and patched kernels and selftests" fail "see the output above"
 	exit 1
 fi
@@ -125,7 +129,7 @@ targeted() {
 	done
 	! grep -q "^targeted.*	fail	" "$RESULTS"
 }
-stage targeted targeted || true
+stage targeted targeted
 
 # --- c. the whole suite, base against patched ---------------------------------
 # npt=1: every test.  npt=0: config/mmu-tests (SUITE_NPT0=full: every test).
@@ -182,7 +186,7 @@ suite() {
 	done
 	! grep -q "^suite.*	fail	" "$RESULTS"
 }
-stage suite suite || true
+stage suite suite
 
 # --- the model (written elsewhere), if there is one -----------------------------
 if [ -x "$TOP/scripts/model.sh" ]; then
@@ -190,7 +194,7 @@ if [ -x "$TOP/scripts/model.sh" ]; then
 		if "$TOP"/scripts/model.sh; then result model "scripts/model.sh" pass
 		else result model "scripts/model.sh" fail; return 1; fi
 	}
-	stage model model || true
+	stage model model
 fi
 
 [ $failed -eq 0 ]
