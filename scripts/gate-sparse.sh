@@ -23,12 +23,12 @@ collect() {	# OBJ SRC -> normalised warnings, one a line, sorted
 	local obj=$1 src=$2
 	find "$obj/arch/x86/kvm" -name '*.wb-cc' -o -name '*.wb-check' | LC_ALL=C sort |
 		xargs cat | awk '
-			/^[^ ]+:[0-9]+(:[0-9]+)?: (warning|error):/ { if (w) print w; w = $0; next }
+			/^[^ :]+:[0-9]+(:[0-9]+)?: (warning|error):/ { if (w) print w; w = $0; next }
 			/^ +(expected|got|   )/ && w { sub(/^ +/, ""); w = w " | " $0; next }
 			{ if (w) print w; w = "" }
 			END { if (w) print w }' |
 		sed -E -e "s|$src/||g" -e "s|$obj/||g" -e 's|^(\.\./)+||' \
-		       -e 's|^([^ ]+):[0-9]+(:[0-9]+)?:|\1:|' | LC_ALL=C sort
+		       -e 's|^([^ :]+):[0-9]+(:[0-9]+)?:|\1:|' | LC_ALL=C sort
 }
 
 checked() {	# OBJ -> number of C files sparse checked / compiled objects
@@ -39,13 +39,13 @@ checked() {	# OBJ -> number of C files sparse checked / compiled objects
 }
 
 bobj=$(base_obj modules "${args[@]}")-sparse
-if [ ! -f "$bobj.warnings" ]; then
+if [ ! -f "$bobj/.wb-sparse-done" ]; then
 	log "sparse/W=1: base"
 	"$TOP"/scripts/build-kernel.sh "$bsrc" "$bobj" modules "${args[@]}" arch/x86/kvm/ >"$out/base.log" 2>&1 ||
 		{ tail -n 30 "$out/base.log" >&2; die "base arch/x86/kvm does not build with C=1 W=1"; }
-	collect "$bobj" "$bsrc" >"$bobj.warnings.tmp"
-	mv "$bobj.warnings.tmp" "$bobj.warnings"
+	touch "$bobj/.wb-sparse-done"
 fi
+collect "$bobj" "$bsrc" >"$out/base.warnings"
 
 pobj=$(patched_obj modules sparse)
 log "sparse/W=1: patched"
@@ -55,7 +55,6 @@ if ! "$TOP"/scripts/build-kernel.sh "$LINUX" "$pobj" modules "${args[@]}" arch/x
 	exit 1
 fi
 collect "$pobj" "$LINUX" >"$out/patched.warnings"
-cp "$bobj.warnings" "$out/base.warnings"
 
 read -r nchk nobj < <(checked "$pobj")
 if [ "$nchk" -lt 10 ]; then
