@@ -1,6 +1,6 @@
 #!/bin/bash
 # sparse (C=1 in a fresh object directory = every file checked, like C=2)
-# and W=1 over arch/x86/kvm with the modules config, on base and patched:
+# and W=1 over arch/x86/kvm (and the virt/kvm objects it builds) with the modules config, on base and patched:
 # a warning the base does not have fails the gate.  The compiler's and
 # sparse's diagnostics are kept per object (scripts/warn-log.sh), so an
 # incremental build still yields the complete list.  Line numbers are
@@ -21,7 +21,7 @@ args=(C=1 W=1 "CHECK=$wrap $sparse" "CC=$wrap gcc")
 
 collect() {	# OBJ SRC -> normalised warnings, one a line, sorted
 	local obj=$1 src=$2
-	find "$obj/arch/x86/kvm" -name '*.wb-cc' -o -name '*.wb-check' | LC_ALL=C sort |
+	find "$obj/arch/x86/kvm" "$obj/virt/kvm" \( -name '*.wb-cc' -o -name '*.wb-check' \) 2>/dev/null | LC_ALL=C sort |
 		xargs cat | awk '
 			/^[^ :]+:[0-9]+(:[0-9]+)?: (warning|error):/ { if (w) print w; w = $0; next }
 			/^ +(expected|got|   )/ && w { sub(/^ +/, ""); w = w " | " $0; next }
@@ -33,7 +33,7 @@ collect() {	# OBJ SRC -> normalised warnings, one a line, sorted
 
 checked() {	# OBJ -> number of C files sparse checked / compiled objects
 	local obj=$1
-	echo "$(find "$obj/arch/x86/kvm" -name '*.wb-check' | wc -l)" \
+	echo "$(find "$obj/arch/x86/kvm" "$obj/virt/kvm" -name '*.wb-check' 2>/dev/null | wc -l)" \
 	     "$(find "$obj/arch/x86/kvm" -name '*.o' ! -name '*.mod.o' ! -name 'built-in*' \
 		-newer "$obj/.config" | wc -l)"
 }
