@@ -64,6 +64,15 @@ for i in "${!series[@]}"; do
 		result bisect "$f" pass "cached"
 		continue
 	fi
+	# A patch that only touches tools/ or Documentation/ cannot change the
+	# build of arch/x86/kvm: it passes if the previous prefix passed.
+	prev=$([ "$i" -gt 0 ] && echo "${commits[$((i - 1))]}" || echo "$base")
+	if [ "$i" -gt 0 ] && [ -f "$okdir/${keys[$((i - 1))]}" ] &&
+	   ! git diff --name-only "$prev" "${commits[$i]}" | grep -qvE '^(tools|Documentation)/'; then
+		touch "$okdir/${keys[$i]}"
+		result bisect "$f" pass "touches only tools/ and Documentation/"
+		continue
+	fi
 	git checkout -q --detach "${commits[$i]}"
 	log "bisect: building arch/x86/kvm with $f applied"
 	if "$TOP"/scripts/build-kernel.sh "$src" "$obj" modules arch/x86/kvm/ >"$obj.log" 2>&1; then
