@@ -186,8 +186,8 @@ if gp:
     terms = subprocess.run([gp, "-e", "set terminal"], capture_output=True,
                            text=True).stdout + subprocess.run(
         [gp, "-e", "set terminal"], capture_output=True, text=True).stderr
-    term = "pngcairo size 1200,560 noenhanced font 'sans,10'" if "pngcairo" in terms \
-        else "png size 1200,560 noenhanced"
+    term = "pngcairo size 1200,600 noenhanced font 'sans,10'" if "pngcairo" in terms \
+        else "png size 1200,600 noenhanced"
     dat = os.path.join(out, "ratios.dat")
     figs = [f for f, _, _ in chart[modes[0]]]
     cols, vals = [], []
@@ -195,7 +195,7 @@ if gp:
         cols += [f"patched/base ({mode})", f"callback/patched ({mode})"]
     allv = []
     with open(dat, "w") as fh:
-        fh.write("figure\t" + "\t".join(c.replace(" ", "_") for c in cols) + "\n")
+        fh.write("# figure\t" + "\t".join(c.replace(" ", "_") for c in cols) + "\n")
         for f in figs:
             row = []
             for mode in modes:
@@ -217,7 +217,7 @@ set style data histogram
 set style histogram cluster gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
-set key top left
+set key outside bottom center horizontal
 set grid ytics
 set xtics rotate by -25
 set ylabel 'ratio of costs per fault'

@@ -127,6 +127,8 @@ cp "$bb" "$root/bin/busybox"
 cp "$BIN" "$root/bin/private_fault_perf_test"
 # Once per boot, by absolute path (the figures depend on the process's
 # layout: same path, same environment, same arguments on every kernel).
+# The guest's clock starts at a fixed date (-rtc below), so that even the
+# selftests' random seed, srandom(time(0)), is the same on every boot.
 cat >"$root/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -155,6 +157,7 @@ boot() {	# KERNEL RUNDIR APPEND
 	set +e
 	timeout -k 10 "$BENCH_TIMEOUT" qemu-system-x86_64 -accel tcg \
 		-icount shift=0,sleep=off -smp 1 -m 2G -cpu max,phys-bits=52 \
+		-rtc base=2026-01-01T00:00:00,clock=vm \
 		-machine q35 -nographic -no-reboot -kernel "$k" -initrd "$out/initrd.cpio" \
 		-append "console=ttyS0 panic=-1 quiet $append" </dev/null >"$d/console.log" 2>&1
 	rc=$?

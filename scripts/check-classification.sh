@@ -329,7 +329,9 @@ def check_insn(where, i, vendor_entry):
     if i.is_indirect():
         failures.append(f"{where}: indirect call/jump: {i}")
         return None
-    if not (i.is_call() or (i.is_jmp() and i.tsym and i.target in sym_starts)):
+    tail = (i.is_jmp() or i.is_jcc()) and i.target in sym_starts and \
+        i.tsym != where	# a (conditional) tail call
+    if not (i.is_call() or tail):
         if vendor_entry and sets_private_bit(i):
             failures.append(f"{where}: vendor code sets PFERR_PRIVATE_ACCESS "
                             f"(bit {PFERR_PRIVATE_ACCESS_BIT}): {i}")
