@@ -312,18 +312,30 @@ failures, notes = [], []
 def is_diag(sym): return sym.startswith(DIAG_PREFIXES + INFRA_PREFIXES)
 def is_vendor(sym): return sym.startswith(VENDOR_PREFIXES)
 
-def sets_private_bit(i):
+def sets_private_bit(i, body):
+    """bts $49,%reg, or "or %r,%reg" after "movabs $IMM,%r" with bit 49 of
+    IMM set (a 32-bit immediate can't set bit 49 without also setting bit 63,
+    i.e. without being a mask).  A constant only tested against, e.g.
+    WARN_ON(error_code & PFERR_SYNTHETIC_MASK), is not flagged."""
     if i.mn.startswith("bts") and re.match(rf"^\$0x{PFERR_PRIVATE_ACCESS_BIT:x},", i.ops):
         return True
-    if i.mn.startswith(("or", "movabs")):
-        m = re.match(r"^\$(0x[0-9a-f]+),", i.ops)
-        if m and int(m.group(1), 16) >> PFERR_PRIVATE_ACCESS_BIT & 1 and \
-           int(m.group(1), 16) != 0xffffffffffffffff and \
-           not int(m.group(1), 16) >> 63:	# not a mask being cleared
-            return True
+    m = re.match(r"^\$(0x[0-9a-f]+),(%\w+)$", i.ops)
+    if not (i.mn.startswith("movabs") and m):
+        return False
+    imm, reg = int(m.group(1), 16), m.group(2)
+    if not imm >> PFERR_PRIVATE_ACCESS_BIT & 1 or imm >> 63:
+        return False
+    if i not in body:	# an out-of-line snippet
+        return False
+    k = body.index(i)
+    for j in body[k + 1:k + 12]:
+        if reg in j.ops.split(",")[0]:	# first use as a source
+            return j.mn.startswith("or") and j.ops.startswith(reg + ",")
+        if j.ops.endswith("," + reg):	# overwritten
+            return False
     return False
 
-def check_insn(where, i, vendor_entry):
+def check_insn(where, i, vendor_entry, body=()):
     """Rules common to regions and followed callees.  Returns the callee to
     follow, if any."""
     if i.is_indirect():
@@ -332,7 +344,7 @@ def check_insn(where, i, vendor_entry):
     tail = (i.is_jmp() or i.is_jcc()) and i.target in sym_starts and \
         i.tsym != where	# a (conditional) tail call
     if not (i.is_call() or tail):
-        if vendor_entry and sets_private_bit(i):
+        if vendor_entry and sets_private_bit(i, body):
             failures.append(f"{where}: vendor code sets PFERR_PRIVATE_ACCESS "
                             f"(bit {PFERR_PRIVATE_ACCESS_BIT}): {i}")
         return None
@@ -399,7 +411,7 @@ def classify(name, dispatch, vendor_entry, seen):
     for a in reg:
         if a in dispatch:
             continue
-        c = check_insn(name, insns[a], vendor_entry)
+        c = check_insn(name, insns[a], vendor_entry, function(name))
         if c:
             callees.append((c, name))
     follow(callees, seen)
