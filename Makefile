@@ -38,7 +38,6 @@ run: deps
 	@$(S)/run.sh
 
 check: deps
-	@$(S)/ensure-tree.sh
 	@$(S)/check.sh
 
 sparse:

@@ -96,6 +96,18 @@ run_guests() {
 	wait || true
 }
 
+# --- build/linux = base + patches/ (or the work in progress kept there) -----
+tree() {
+	if "$TOP"/scripts/ensure-tree.sh; then
+		result tree "patches/ apply to the base" pass
+	else
+		result tree "patches/ apply to the base" fail "see above"
+		return 1
+	fi
+}
+stage tree tree
+git -C "$LINUX" rev-parse -q --verify refs/tags/base >/dev/null || exit 1
+
 # --- a. static gates --------------------------------------------------------
 stage checkpatch "$TOP"/scripts/gate-checkpatch.sh
 stage bisect "$TOP"/scripts/gate-bisect.sh

@@ -18,7 +18,7 @@ mkdir -p "$okdir"
 # Cumulative keys, and which prefixes still need a build.
 keys=() k=$base todo=0
 for p in "${series[@]}"; do
-	k=$( { echo "$k"; git patch-id --stable <"$p" | cut -d' ' -f1; } | sha1sum | cut -c1-40)
+	k=$( { echo "$k"; git patch-id --verbatim <"$p" | cut -d' ' -f1; } | sha1sum | cut -c1-40)
 	keys+=("$k")
 	[ -f "$okdir/$k" ] || todo=1
 done
@@ -36,44 +36,42 @@ if ! git -C "$src" cat-file -e "$base" 2>/dev/null; then
 	git -C "$src" checkout -q --detach "$base"
 fi
 cd "$src"
-# Commits for each prefix: reuse those made by earlier runs, `git am` the rest.
+# One prefix at a time: its commit (made by an earlier run, or `git am` of
+# the patch on the previous prefix now), then a build unless that prefix
+# built before.  The first patch that does not apply or build is named.
 git reset -q --hard
-commits=()
+mkdir -p "$obj"
 tip=$base
 for i in "${!series[@]}"; do
 	p=${series[$i]}
+	f=$(basename "$p")
 	c=$(cat "$okdir/commit-${keys[$i]}" 2>/dev/null || true)
 	if [ -z "$c" ] || ! git cat-file -e "$c" 2>/dev/null; then
 		git checkout -q -f --detach "$tip"
-		if ! git am -q --keep-cr "$p" >/dev/null 2>&1; then
+		if ! git am -q --keep-cr "$p" >"$obj.am.log" 2>&1; then
 			git am --abort >/dev/null 2>&1 || true
-			result bisect "$(basename "$p")" fail "does not apply"
+			sed 's/^/    /' "$obj.am.log" >&2
+			result bisect "$f" fail "does not apply"
 			exit 1
 		fi
 		c=$(git rev-parse HEAD)
 		echo "$c" >"$okdir/commit-${keys[$i]}"
 	fi
+	prev=$tip
 	tip=$c
-	commits+=("$c")
-done
-mkdir -p "$obj"
-
-for i in "${!series[@]}"; do
-	f=$(basename "${series[$i]}")
 	if [ -f "$okdir/${keys[$i]}" ]; then
 		result bisect "$f" pass "cached"
 		continue
 	fi
 	# A patch that only touches tools/ or Documentation/ cannot change the
 	# build of arch/x86/kvm: it passes if the previous prefix passed.
-	prev=$([ "$i" -gt 0 ] && echo "${commits[$((i - 1))]}" || echo "$base")
 	if [ "$i" -gt 0 ] && [ -f "$okdir/${keys[$((i - 1))]}" ] &&
-	   ! git diff --name-only "$prev" "${commits[$i]}" | grep -qvE '^(tools|Documentation)/'; then
+	   ! git diff --name-only "$prev" "$c" | grep -qvE '^(tools|Documentation)/'; then
 		touch "$okdir/${keys[$i]}"
 		result bisect "$f" pass "touches only tools/ and Documentation/"
 		continue
 	fi
-	git checkout -q --detach "${commits[$i]}"
+	[ "$(git rev-parse HEAD)" = "$c" ] || git checkout -q -f --detach "$c"
 	log "bisect: building arch/x86/kvm with $f applied"
 	if "$TOP"/scripts/build-kernel.sh "$src" "$obj" modules arch/x86/kvm/ >"$obj.log" 2>&1; then
 		touch "$okdir/${keys[$i]}"
