@@ -106,11 +106,14 @@ tree() {
 	fi
 }
 stage tree tree
+tree_rc=$last_rc
 git -C "$LINUX" rev-parse -q --verify refs/tags/base >/dev/null || exit 1
 
 # --- a. static gates --------------------------------------------------------
 stage checkpatch "$TOP"/scripts/gate-checkpatch.sh
 stage bisect "$TOP"/scripts/gate-bisect.sh
+# A series that does not apply: the bisect gate has named the patch.
+[ "$tree_rc" -eq 0 ] || exit 1
 stage sparse-W1 "$TOP"/scripts/gate-sparse.sh
 stage llvm "$TOP"/scripts/gate-llvm.sh
 
