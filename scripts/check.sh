@@ -116,6 +116,7 @@ stage bisect "$TOP"/scripts/gate-bisect.sh
 [ "$tree_rc" -eq 0 ] || exit 1
 stage sparse-W1 "$TOP"/scripts/gate-sparse.sh
 stage llvm "$TOP"/scripts/gate-llvm.sh
+stage docs "$TOP"/scripts/gate-docs.sh
 
 # --- builds for the guest runs -----------------------------------------------
 build_all() {
@@ -133,6 +134,20 @@ elif [ "$last_rc" -ne 0 ]; then
 fi
 { read -r BK; read -r BB; read -r PK; read -r PB; } <"$out/artifacts"
 
+# The patched vmlinux: no indirect call or vendor code decides private vs.
+# shared on the fault path (issue: deterministic benchmark, part 4).
+classification() {
+	local v=${PK%/arch/x86/boot/bzImage}/vmlinux
+	if "$TOP"/scripts/check-classification.sh "$v" >"$out/classification.txt" 2>&1; then
+		result classification "no indirect or vendor call classifies a fault" pass
+	else
+		cat "$out/classification.txt"
+		result classification "no indirect or vendor call classifies a fault" fail
+		return 1
+	fi
+}
+stage classification classification
+
 # --- b. targeted runs on patched --------------------------------------------
 targeted() {
 	local list=$out/targeted.list t
@@ -149,6 +164,26 @@ targeted() {
 	! grep -q "^targeted.*	fail	" "$RESULTS"
 }
 stage targeted targeted
+
+# --- b'. the same on a debug kernel (lockdep, KASAN, ...) ---------------------
+# config/debug.fragment on top of the test config; npt=1 only.  The
+# benchmark measures rather than checks, and takes long under KASAN.
+debug() {
+	local obj list=$out/debug.list
+	obj=$(patched_obj debug)
+	if ! "$TOP"/scripts/build-kernel.sh "$LINUX" "$obj" debug bzImage >"$out/debug-build.log" 2>&1; then
+		tail -n 30 "$out/debug-build.log"
+		result debug "debug kernel build" fail "log: ${out#$TOP/}/debug-build.log"
+		return 1
+	fi
+	"$TOP"/scripts/test-lists.sh targeted | grep -v '^x86/private_fault_perf_test' >"$list"
+	log "debug: $(wc -l <"$list") tests on the debug kernel"
+	run_guests "debug-npt1|$obj/arch/x86/boot/bzImage|$PB|$list|"
+	cat "$out/debug-npt1.out"
+	python3 "$TOP"/scripts/results.py record "debug/npt1" "$BUILD/results/debug-npt1"
+	! grep -q "^debug.*	fail	" "$RESULTS"
+}
+stage debug debug
 
 # --- c. the whole suite, base against patched ---------------------------------
 # npt=1: every test.  npt=0: config/mmu-tests (SUITE_NPT0=full: every test).
