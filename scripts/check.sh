@@ -77,23 +77,27 @@ stage() {
 		"$([ $rc -eq 0 ] || echo '  FAILED')" | tee -a "$out/durations"
 }
 
-# run_guests "NAME|KERNEL|BINDIR|LIST|APPEND" ...: a queue, $SUITE_JOBS
-# guests at once.  A -smp 2 TCG guest keeps about one host core busy, so two
+# run_queue CMD...: run shell commands in the background, $SUITE_JOBS at
+# once.  A -smp 2 TCG guest keeps about one host core busy, so two guests
 # at once roughly halve the wall time on two cores.
-run_guests() {
-	local spec name kernel bindir list append running=0
-	for spec in "$@"; do
-		[ -n "$spec" ] || continue
+run_queue() {
+	local c running=0
+	for c in "$@"; do
+		[ -n "$c" ] || continue
 		if [ $running -ge "$SUITE_JOBS" ]; then
 			wait -n || true
 			running=$((running - 1))
 		fi
-		IFS='|' read -r name kernel bindir list append <<<"$spec"
-		"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$bindir" -l "$list" -n "$name" \
-			-a "$append" -s "$SUITE_SMP" -t "$SUITE_TIMEOUT" >"$out/$name.out" 2>&1 &
+		eval "$c" &
 		running=$((running + 1))
 	done
 	wait || true
+}
+
+# guest NAME KERNEL BINDIR LIST [APPEND]: one guest run, output in $out/NAME.out
+guest() {
+	"$TOP"/scripts/run-guest.sh -k "$2" -b "$3" -l "$4" -n "$1" -a "${5:-}" \
+		-s "$SUITE_SMP" -t "$SUITE_TIMEOUT" >"$out/$1.out" 2>&1
 }
 
 # --- build/linux = base + patches/ (or the work in progress kept there) -----
@@ -156,7 +160,7 @@ targeted() {
 		[ -f "$PB/$t" ] || { result targeted "$t" fail "not built: is it in tools/testing/selftests/kvm/Makefile.kvm?"; return 1; }
 	done <"$list"
 	log "targeted: $(wc -l <"$list") tests, npt=1 and npt=0"
-	run_guests "targeted-npt1|$PK|$PB|$list|" "targeted-npt0|$PK|$PB|$list|kvm_amd.npt=0"
+	run_queue "guest targeted-npt1 $PK $PB $list" "guest targeted-npt0 $PK $PB $list kvm_amd.npt=0"
 	for n in npt1 npt0; do
 		cat "$out/targeted-$n.out"
 		python3 "$TOP"/scripts/results.py record "targeted/$n" "$BUILD/results/targeted-$n"
@@ -187,10 +191,9 @@ stage debug debug
 
 # --- c. the whole suite, base against patched ---------------------------------
 # npt=1: every test.  npt=0: config/mmu-tests (SUITE_NPT0=full: every test).
-# Base results are cached under $CACHE, keyed by the base kernel, the
-# selftest binaries, the guest's /init, the list and the run parameters.
+# Base results are cached under $CACHE (scripts/base-suite.sh).
 suite() {
-	local n key list plist bt pt runs=() todo=() args regs
+	local n bt pt args regs bdir
 	bt=$(dirname "$BB")/tests.txt pt=$(dirname "$PB")/tests.txt
 	for n in npt1 npt0; do
 		if [ $n = npt1 ] || [ "$SUITE_NPT0" = full ]; then
@@ -200,28 +203,22 @@ suite() {
 			"$TOP"/scripts/test-lists.sh mmu "$bt" >"$out/suite-base-$n.list"
 			"$TOP"/scripts/test-lists.sh mmu-rest "$pt" >"$out/suite-patched-$n.list"
 		fi
-		args=$([ $n = npt0 ] && echo kvm_amd.npt=0 || true)
-		key=$( { sha1sum <"$BK"; (cd "$BB" && find . -type f | LC_ALL=C sort | xargs sha1sum)
-			 cat "$TOP"/scripts/guest-init.sh "$out/suite-base-$n.list" "$TOP"/config/test-timeouts
-			 grep "^kernel= " "$TOP"/scripts/run-guest.sh
-			 echo "$SUITE_SMP $SUITE_TIMEOUT $args"; } | sha1sum | cut -c1-16)
-		echo "$CACHE/results/base-suite-$key-$n" >"$out/suite-base-$n.dir"
-		[ -f "$CACHE/results/base-suite-$key-$n/results.tsv" ] ||
-			todo+=("base-suite-$n|$BK|$BB|$out/suite-base-$n.list|$args")
-		runs+=("patched-suite-$n|$PK|$PB|$out/suite-patched-$n.list|$args")
 	done
-	log "suite: npt=1 $(wc -l <"$out/suite-base-npt1.list") tests, npt=0 $(wc -l <"$out/suite-base-npt0.list") tests; ${#todo[@]} base runs to do (others cached)"
-	run_guests "${todo[@]}" "${runs[@]}"
+	log "suite: npt=1 $(wc -l <"$out/suite-base-npt1.list") tests, npt=0 $(wc -l <"$out/suite-base-npt0.list") tests (base results cached under \$CACHE/results)"
+	rm -f "$out"/suite-base-*.dir
+	export SUITE_SMP SUITE_TIMEOUT
+	run_queue \
+		"\"$TOP\"/scripts/base-suite.sh npt1 $out/suite-base-npt1.list >$out/suite-base-npt1.dir 2>$out/base-suite-npt1.out" \
+		"\"$TOP\"/scripts/base-suite.sh npt0 $out/suite-base-npt0.list >$out/suite-base-npt0.dir 2>$out/base-suite-npt0.out" \
+		"guest patched-suite-npt1 $PK $PB $out/suite-patched-npt1.list" \
+		"guest patched-suite-npt0 $PK $PB $out/suite-patched-npt0.list kvm_amd.npt=0"
 	for n in npt1 npt0; do
-		bdir=$(cat "$out/suite-base-$n.dir")
-		if [ ! -f "$bdir/results.tsv" ]; then
-			sed -n '/^==> base-suite/!p' "$out/base-suite-$n.out" | grep -v '^ok ' || true
-			grep -q WB-GUEST-DONE "$BUILD/results/base-suite-$n/console.log" ||
-				{ result "suite/$n" "base guest" fail "the base guest did not finish"; continue; }
-			mkdir -p "$CACHE/results"
-			rm -rf "$bdir.tmp"
-			cp -r "$BUILD/results/base-suite-$n" "$bdir.tmp"
-			mv "$bdir.tmp" "$bdir"
+		args=$([ $n = npt0 ] && echo kvm_amd.npt=0 || true)
+		bdir=$(cat "$out/suite-base-$n.dir" 2>/dev/null || true)
+		if [ -z "$bdir" ] || [ ! -f "$bdir/results.tsv" ]; then
+			cat "$out/base-suite-$n.out" >&2
+			result "suite/$n" "base guest" fail "the base guest did not finish"
+			continue
 		fi
 		log "suite/$n: $(grep -E '^# [0-9]+ tests' "$bdir/summary.txt" | sed 's/^# //') on base"
 		log "suite/$n: $(grep -E '^# [0-9]+ tests' "$BUILD/results/patched-suite-$n/summary.txt" | sed 's/^# //') on patched (without the targeted tests)"
@@ -232,7 +229,7 @@ suite() {
 		if [ -n "$regs" ]; then
 			log "suite/$n: retrying once: $(echo $regs)"
 			echo "$regs" >"$out/retry-$n.list"
-			run_guests "patched-suite-$n-retry|$PK|$PB|$out/retry-$n.list|$([ $n = npt0 ] && echo kvm_amd.npt=0 || true)"
+			guest "patched-suite-$n-retry" "$PK" "$PB" "$out/retry-$n.list" "$args" || true
 		fi
 		python3 "$TOP"/scripts/results.py compare "suite/$n" "$bdir" \
 			"$BUILD/results/patched-suite-$n" "$BUILD/results/targeted-$n" \
