@@ -182,7 +182,7 @@ debug() {
 	fi
 	"$TOP"/scripts/test-lists.sh targeted | grep -v '^x86/private_fault_perf_test' >"$list"
 	log "debug: $(wc -l <"$list") tests on the debug kernel"
-	run_guests "debug-npt1|$obj/arch/x86/boot/bzImage|$PB|$list|"
+	guest debug-npt1 "$obj/arch/x86/boot/bzImage" "$PB" "$list" || true
 	cat "$out/debug-npt1.out"
 	python3 "$TOP"/scripts/results.py record "debug/npt1" "$BUILD/results/debug-npt1"
 	! grep -q "^debug.*	fail	" "$RESULTS"
