@@ -14,7 +14,7 @@ read -r kernel bindir < <("$TOP"/scripts/prepare.sh base)
 args=$([ "$n" = npt0 ] && echo kvm_amd.npt=0 || true)
 key=$( { sha1sum <"$kernel"; (cd "$bindir" && find . -type f | LC_ALL=C sort | xargs sha1sum)
 	 cat "$TOP"/scripts/guest-init.sh "$list" "$TOP"/config/test-timeouts
-	 grep "^kernel= " "$TOP"/scripts/run-guest.sh
+	 grep -e "^kernel= " -e "^cmdline=" "$TOP"/scripts/run-guest.sh
 	 echo "$SUITE_SMP $SUITE_TIMEOUT $args"; } | sha1sum | cut -c1-16)
 dir=$CACHE/results/base-suite-$key-$n
 if [ "${3:-}" != --key-only ] && [ ! -f "$dir/results.tsv" ]; then
