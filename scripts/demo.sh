@@ -26,7 +26,8 @@ log "demo: $flip -d $secs on the base and the patched kernel"
 	>"$BUILD/run/flip-patched.out" 2>&1 || true
 
 value() {	# value RUN KEY: "KEY: N" from the run's console log
-	sed -n "s/^# $2: \([0-9]*\).*/\1/p" "$BUILD/results/$1/console.log" | head -n1
+	tr -d '\r' <"$BUILD/results/$1/console.log" |
+		sed -n "s/^\(# \)*$2: \([0-9]*\).*/\2/p" | head -n1
 }
 
 echo "==== Attribute flips racing with faults, $secs s, 1 vCPU, 64 guest_memfd pages"
@@ -46,7 +47,8 @@ echo
 echo "==== Implicit conversions through a shared GPA bit (patched kernel)"
 tap=$BUILD/results/demo/console.log
 if grep -q "private_mem_shared_bit_test" "$BUILD/results/demo/tests.list" 2>/dev/null; then
-	sed -n 's/^\(ok\|not ok\) [0-9]* \(bit [0-9]*:.*\|errors.*\)/  \1: \2/p' "$tap"
+	tr -d '\r' <"$tap" |
+		sed -n 's/^\(# \)*\(ok\|not ok\) [0-9]* \(bit [0-9]*:.*\|errors.*\)/  \2: \3/p'
 	cat <<'EOF'
   Each vCPU takes every page round the loop: a private write through the
   canonical GPA exits (shared -> private), a shared write through the alias
