@@ -11,12 +11,57 @@ into `make check` results (lines "STAGE NAME RESULT NOTE" in $RESULTS).
       the whole suite: a test that passes on base and fails (or skips) on
       patched fails; a test that fails on both is "known on base" and is
       counted as skipped; a kernel log report on patched that base does not
-      have for the same test fails.
+      have for the same test fails.  A test listed in config/env-skips may
+      pass on base and skip on patched: whether it skips depends on the
+      guest's environment, not on the kernel under test.
+
+The last lines a failing test printed are shown under its FAIL line, so that
+a log of `make check` (e.g. from CI) says why without the run directory.
 """
 import os
 import sys
 
 RESULTS = os.environ['RESULTS']
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TAIL = 15
+
+
+def env_skips():
+    """Tests whose skipping depends on the guest's environment, with why."""
+    skips = {}
+    path = os.path.join(TOP, 'config', 'env-skips')
+    for line in open(path):
+        line = line.split('#')[0].rstrip()
+        if line.strip():
+            name, _, why = line.strip().partition(' ')
+            skips[name] = why.strip()
+    return skips
+
+
+def output_tail(rundirs, name):
+    """The last TAIL lines that test NAME printed, from the tap.txt of the
+    last of RUNDIRS (a run directory or a list of them) that ran it."""
+    if isinstance(rundirs, list):
+        for d in reversed(rundirs):
+            lines = output_tail(d, name)
+            if lines:
+                return lines
+        return []
+    path = os.path.join(rundirs, 'tap.txt') if rundirs else ''
+    if not path or not os.path.exists(path):
+        return []
+    lines = []
+    for line in open(path, errors='replace'):
+        line = line.rstrip('\n')
+        if line.startswith('#'):
+            lines.append(line)
+            continue
+        words = line.split(' # ')[0].split()
+        if words[:1] in (['ok'], ['not']):
+            if ' '.join(words[3 if words[0] == 'not' else 2:]) == name:
+                return lines[-TAIL:]
+            lines = []
+    return []
 
 
 def load(rundir):
@@ -38,10 +83,12 @@ def load(rundir):
     return tests, listed, summary, reports
 
 
-def emit(out, stage, name, res, note=''):
+def emit(out, stage, name, res, note='', rundir=None):
     out.write('%s\t%s\t%s\t%s\n' % (stage, name, res, note))
     if res == 'fail':
         print('FAIL: %s: %s%s' % (stage, name, ' (%s)' % note if note else ''))
+        for line in output_tail(rundir, name):
+            print('    ' + line)
 
 
 def record(stage, rundir):
@@ -57,7 +104,8 @@ def record(stage, rundir):
             elif res == 'skip':
                 emit(out, stage, name, 'skip', 'skipped by the test')
             else:
-                emit(out, stage, name, 'fail', res + ', see %s/tap.txt' % rundir)
+                emit(out, stage, name, 'fail', res + ', see %s/tap.txt' % rundir,
+                     rundir)
         done = 'the guest did not finish' not in summary
         emit(out, stage, 'guest finished', 'pass' if done else 'fail',
              '' if done else 'see %s/console.log' % rundir)
@@ -101,6 +149,7 @@ def regressions(basedir, patcheddirs):
 def compare(stage, basedir, patcheddirs):
     base, _, _, _ = load(basedir)
     patched, listed, retried = gather(patcheddirs)
+    envskips = env_skips()
     known = []
     with open(RESULTS, 'a') as out:
         for name in listed:
@@ -117,15 +166,20 @@ def compare(stage, basedir, patcheddirs):
                 emit(out, stage, name, 'pass', secs + 's' +
                      (', flaky: failed once, passed on retry' if name in retried else ''))
             elif pres == 'skip':
-                if bres == 'pass':
-                    emit(out, stage, name, 'fail', 'passes on base, skipped on patched')
+                if bres == 'pass' and name in envskips:
+                    emit(out, stage, name, 'skip',
+                         'passes on base, skipped on patched: ' + envskips[name])
+                elif bres == 'pass':
+                    emit(out, stage, name, 'fail', 'passes on base, skipped on patched',
+                         patcheddirs)
                 else:
                     emit(out, stage, name, 'skip', 'skipped by the test')
             elif bres in ('fail', 'timeout'):
                 known.append(name)
                 emit(out, stage, name, 'skip', 'known on base (%s on base, %s on patched)' % (bres, pres))
             else:
-                emit(out, stage, name, 'fail', '%s on patched, %s on base' % (pres, bres))
+                emit(out, stage, name, 'fail', '%s on patched, %s on base' % (pres, bres),
+                     patcheddirs)
     if known:
         print('# %s: known on base (fail on base and patched): %s' % (stage, ', '.join(known)))
 
