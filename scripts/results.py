@@ -2,9 +2,12 @@
 """Turn guest runs (build/results/RUN/results.tsv, see parse-results.py)
 into `make check` results (lines "STAGE NAME RESULT NOTE" in $RESULTS).
 
-  results.py record STAGE RUNDIR
+  results.py record STAGE RUNDIR [RETRYDIR]
       every test of the run, whether the kernel log is clean, KUnit, and
-      whether the guest finished.
+      whether the guest finished; a failed test that RETRYDIR retried
+      passes if it passed there (marked flaky).
+  results.py retries RUNDIR
+      print the failed tests of RUNDIR that config/retry-once lists
   results.py regressions BASEDIR PATCHEDDIR...
       print the tests that pass on base and not on patched (to retry once)
   results.py compare STAGE BASEDIR PATCHEDDIR [PATCHEDDIR...]
@@ -26,10 +29,11 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TAIL = 15
 
 
-def env_skips():
-    """Tests whose skipping depends on the guest's environment, with why."""
+def env_skips(name='env-skips'):
+    """Tests whose skipping depends on the guest's environment, with why
+    (or, with NAME retry-once, the tests that get a retry, with why)."""
     skips = {}
-    path = os.path.join(TOP, 'config', 'env-skips')
+    path = os.path.join(TOP, 'config', name)
     for line in open(path):
         line = line.split('#')[0].rstrip()
         if line.strip():
@@ -91,14 +95,40 @@ def emit(out, stage, name, res, note='', rundir=None):
             print('    ' + line)
 
 
-def record(stage, rundir):
+def retries(rundir):
+    """The failed tests of RUNDIR that config/retry-once lists."""
+    tests, listed, _, _ = load(rundir)
+    retry = env_skips('retry-once')
+    for name in listed:
+        if name in tests and tests[name][0] not in ('pass', 'skip') and \
+                name.split()[0] in retry:
+            print(name)
+
+
+def record(stage, rundir, retrydir=None):
     tests, listed, summary, reports = load(rundir)
+    retried, reason = {}, env_skips('retry-once')
+    if retrydir and os.path.exists(os.path.join(retrydir, 'tests.list')):
+        retried, _, rsummary, rreports = load(retrydir)
     with open(RESULTS, 'a') as out:
         for name in listed:
             if name not in tests:
                 emit(out, stage, name, 'fail', 'not run: the guest did not finish')
                 continue
             res, secs, rep = tests[name]
+            if name in retried and res not in ('pass', 'skip'):
+                rres, rsecs, rrep = retried[name]
+                if rres == 'pass' and not rrep:
+                    print('FLAKY: %s: %s (failed once, passed on retry: %s)' %
+                          (stage, name, reason.get(name.split()[0], '')))
+                    for line in output_tail(rundir, name):
+                        print('    ' + line)
+                    emit(out, stage, name, 'pass', rsecs +
+                         's, flaky: failed once, passed on retry')
+                else:
+                    emit(out, stage, name, 'fail', 'failed twice, see %s/tap.txt'
+                         % retrydir, [rundir, retrydir])
+                continue
             if res == 'pass':
                 emit(out, stage, name, 'pass', secs + 's')
             elif res == 'skip':
@@ -111,6 +141,10 @@ def record(stage, rundir):
              '' if done else 'see %s/console.log' % rundir)
         emit(out, stage, 'kernel log clean', 'fail' if reports else 'pass',
              ('%d reports, first: %s' % (len(reports), reports[0])) if reports else '')
+        if retried:
+            emit(out, stage, 'kernel log clean on retry', 'fail' if rreports else 'pass',
+                 ('%d reports, first: %s' % (len(rreports), rreports[0]))
+                 if rreports else '')
         ktap = os.path.join(rundir, 'kunit.ktap')
         if os.path.exists(ktap) and os.path.getsize(ktap):
             txt = open(os.path.join(rundir, 'kunit.txt')).read() \
@@ -186,10 +220,13 @@ def compare(stage, basedir, patcheddirs):
 
 if __name__ == '__main__':
     if sys.argv[1] == 'record':
-        record(sys.argv[2], sys.argv[3])
+        record(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
+    elif sys.argv[1] == 'retries':
+        retries(sys.argv[2])
     elif sys.argv[1] == 'regressions':
         regressions(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == 'compare':
         compare(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
-        sys.exit('usage: results.py record STAGE RUNDIR | compare STAGE BASEDIR PATCHEDDIR...')
+        sys.exit('usage: results.py record STAGE RUNDIR [RETRYDIR] | retries RUNDIR | '
+                 'regressions BASEDIR PATCHEDDIR... | compare STAGE BASEDIR PATCHEDDIR...')

@@ -9,8 +9,9 @@
 #   test-lists.sh demo              config/demo if it lists anything, else
 #                                   series, else private
 #   test-lists.sh suite TESTS.TXT   every test of a selftests build
-#   test-lists.sh rest TESTS.TXT    suite minus the targeted tests run
-#                                   without arguments
+#   test-lists.sh rest TESTS.TXT    suite minus the targeted tests (the
+#                                   series' own tests run only the way
+#                                   config/series-tests lists them)
 #   test-lists.sh mmu TESTS.TXT     config/mmu-tests (those the build has)
 #   test-lists.sh mmu-rest TESTS.TXT  mmu minus the targeted tests
 . "$(dirname "$0")/lib.sh"
@@ -45,7 +46,7 @@ suite) entries "${2:?tests.txt}" ;;
 mmu)	# config/mmu-tests that the selftests build has
 	entries "$TOP/config/mmu-tests" | while read -r x; do grep -qx "$x" "${2:?tests.txt}" && echo "$x"; done ;;
 rest|mmu-rest)
-	t=$("$0" targeted)
+	t=$("$0" targeted | cut -d' ' -f1)
 	if [ "$1" = rest ]; then entries "${2:?tests.txt}"; else "$0" mmu "${2:?tests.txt}"; fi | while read -r x; do grep -qx "$x" <<<"$t" || echo "$x"; done ;;
 *) die "usage: test-lists.sh series|private|targeted|demo|suite|rest|mmu|mmu-rest [TESTS.TXT]" ;;
 esac
