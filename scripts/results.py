@@ -214,6 +214,10 @@ def compare(stage, basedir, patcheddirs):
             else:
                 emit(out, stage, name, 'fail', '%s on patched, %s on base' % (pres, bres),
                      patcheddirs)
+        for name, why in env_skips('suite-skip').items():
+            if name in base:
+                emit(out, stage, name, 'skip', 'not run on patched (config/suite-skip: %s); '
+                     '%s on base' % (why, base[name][0]))
     if known:
         print('# %s: known on base (fail on base and patched): %s' % (stage, ', '.join(known)))
 
