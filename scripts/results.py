@@ -29,9 +29,9 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TAIL = 15
 
 
-def env_skips(name='env-skips'):
-    """Tests whose skipping depends on the guest's environment, with why
-    (or, with NAME retry-once, the tests that get a retry, with why)."""
+def reasons(name):
+    """config/NAME's "TEST REASON" lines, as {TEST: REASON}: env-skips,
+    retry-once or suite-skip."""
     skips = {}
     path = os.path.join(TOP, 'config', name)
     for line in open(path):
@@ -98,7 +98,7 @@ def emit(out, stage, name, res, note='', rundir=None):
 def retries(rundir):
     """The failed tests of RUNDIR that config/retry-once lists."""
     tests, listed, _, _ = load(rundir)
-    retry = env_skips('retry-once')
+    retry = reasons('retry-once')
     for name in listed:
         if name in tests and tests[name][0] not in ('pass', 'skip') and \
                 name.split()[0] in retry:
@@ -107,7 +107,7 @@ def retries(rundir):
 
 def record(stage, rundir, retrydir=None):
     tests, listed, summary, reports = load(rundir)
-    retried, reason = {}, env_skips('retry-once')
+    retried, reason = {}, reasons('retry-once')
     if retrydir and os.path.exists(os.path.join(retrydir, 'tests.list')):
         retried, _, rsummary, rreports = load(retrydir)
     with open(RESULTS, 'a') as out:
@@ -183,7 +183,7 @@ def regressions(basedir, patcheddirs):
 def compare(stage, basedir, patcheddirs):
     base, _, _, _ = load(basedir)
     patched, listed, retried = gather(patcheddirs)
-    envskips = env_skips()
+    envskips = reasons('env-skips')
     known = []
     with open(RESULTS, 'a') as out:
         for name in listed:
@@ -214,7 +214,7 @@ def compare(stage, basedir, patcheddirs):
             else:
                 emit(out, stage, name, 'fail', '%s on patched, %s on base' % (pres, bres),
                      patcheddirs)
-        for name, why in env_skips('suite-skip').items():
+        for name, why in reasons('suite-skip').items():
             if name in base:
                 emit(out, stage, name, 'skip', 'not run on patched (config/suite-skip: %s); '
                      '%s on base' % (why, base[name][0]))
