@@ -19,6 +19,7 @@ CHECK_SKIP=${CHECK_SKIP:-}
 out=$BUILD/check
 export RESULTS=$out/results.tsv
 mkdir -p "$out"
+rm -f "$out"/*.out
 : >"$RESULTS"
 : >"$out/durations"
 t0=$(date +%s)
@@ -94,10 +95,14 @@ run_queue() {
 	wait || true
 }
 
-# guest NAME KERNEL BINDIR LIST [APPEND]: one guest run, output in $out/NAME.out
+# guest NAME KERNEL BINDIR LIST [APPEND [ACCEL]]: one guest run, output in
+# $out/NAME.out.  A NAME ending in -single is a run of config/tcg-single's
+# tests, under single-threaded TCG.
 guest() {
+	local accel=${6:-tcg,thread=multi}
+	[[ $1 != *-single && $1 != *-single-retry ]] || accel=tcg,thread=single
 	"$TOP"/scripts/run-guest.sh -k "$2" -b "$3" -l "$4" -n "$1" -a "${5:-}" \
-		-s "$SUITE_SMP" -t "$SUITE_TIMEOUT" >"$out/$1.out" 2>&1
+		-s "$SUITE_SMP" -t "$SUITE_TIMEOUT" -x "$accel" >"$out/$1.out" 2>&1
 }
 
 # --- build/linux = base + patches/ (or the work in progress kept there) -----
@@ -170,9 +175,12 @@ targeted() {
 	while read -r t _; do
 		[ -f "$PB/$t" ] || { result targeted "$t" fail "not built: is it in tools/testing/selftests/kvm/Makefile.kvm?"; return 1; }
 	done <"$list"
-	log "targeted: $(wc -l <"$list") tests, npt=1 and npt=0"
-	run_queue "guest targeted-npt1 $PK $PB $list" "guest targeted-npt0 $PK $PB $list kvm_amd.npt=0"
-	for n in npt1 npt0; do
+	split_single "$list"
+	log "targeted: $(wc -l <"$list") tests, npt=1 and npt=0; $(wc -l <"$list.single") more, npt=1, under single-threaded TCG (config/tcg-single)"
+	run_queue "guest targeted-npt1 $PK $PB $list" "guest targeted-npt0 $PK $PB $list kvm_amd.npt=0" \
+		"$([ ! -s "$list.single" ] || echo "guest targeted-npt1-single $PK $PB $list.single")"
+	for n in npt1 npt0 npt1-single; do
+		[ -f "$out/targeted-$n.out" ] || continue
 		cat "$out/targeted-$n.out"
 		retry_once "targeted-$n" "$PK" "$([ $n = npt0 ] && echo kvm_amd.npt=0 || true)"
 		python3 "$TOP"/scripts/results.py record "targeted/$n" "$BUILD/results/targeted-$n" \
@@ -184,11 +192,7 @@ stage targeted targeted
 
 # --- b'. the same on a debug kernel (lockdep, KASAN, ...) ---------------------
 # config/debug.fragment on top of the test config; npt=1 only.  The
-# benchmark measures rather than checks, and takes long under KASAN.  The
-# stress test runs without a shared bit only: with one, its guest crashed in
-# 2 of 4 boots of the debug kernel under TCG (see config/retry-once), while
-# the shared-bit paths are still covered here by the shared-bit and hostile
-# tests.
+# benchmark measures rather than checks, and takes long under KASAN.
 debug() {
 	local obj list=$out/debug.list
 	obj=$(patched_obj debug)
@@ -197,14 +201,18 @@ debug() {
 		result debug "debug kernel build" fail "log: ${out#$TOP/}/debug-build.log"
 		return 1
 	fi
-	"$TOP"/scripts/test-lists.sh targeted |
-		grep -v -e '^x86/private_fault_perf_test' -e '^x86/private_mem_stress_test .*-b ' >"$list"
-	log "debug: $(wc -l <"$list") tests on the debug kernel"
-	guest debug-npt1 "$obj/arch/x86/boot/bzImage" "$PB" "$list" || true
-	cat "$out/debug-npt1.out"
-	retry_once debug-npt1 "$obj/arch/x86/boot/bzImage" ""
-	python3 "$TOP"/scripts/results.py record "debug/npt1" "$BUILD/results/debug-npt1" \
-		"$BUILD/results/debug-npt1-retry"
+	"$TOP"/scripts/test-lists.sh targeted | grep -v '^x86/private_fault_perf_test' >"$list"
+	split_single "$list"
+	log "debug: $(wc -l <"$list") tests on the debug kernel; $(wc -l <"$list.single") more under single-threaded TCG (config/tcg-single)"
+	run_queue "guest debug-npt1 $obj/arch/x86/boot/bzImage $PB $list" \
+		"$([ ! -s "$list.single" ] || echo "guest debug-npt1-single $obj/arch/x86/boot/bzImage $PB $list.single")"
+	for n in npt1 npt1-single; do
+		[ -f "$out/debug-$n.out" ] || continue
+		cat "$out/debug-$n.out"
+		retry_once "debug-$n" "$obj/arch/x86/boot/bzImage" ""
+		python3 "$TOP"/scripts/results.py record "debug/$n" "$BUILD/results/debug-$n" \
+			"$BUILD/results/debug-$n-retry"
+	done
 	! grep -q "^debug.*	fail	" "$RESULTS"
 }
 stage debug debug
@@ -249,10 +257,12 @@ suite() {
 		fi
 		log "suite/$n: $(grep -E '^# [0-9]+ tests' "$bdir/summary.txt" | sed 's/^# //') on base"
 		log "suite/$n: $(grep -E '^# [0-9]+ tests' "$BUILD/results/patched-suite-$n/summary.txt" | sed 's/^# //') on patched (without the targeted tests)"
-		# A test that passes on base and not on patched gets one retry.
+		# A test that passes on base and not on patched gets one retry.  The
+		# targeted runs count with their retries (config/retry-once).
 		rm -rf "$BUILD/results/patched-suite-$n-retry"
 		regs=$(python3 "$TOP"/scripts/results.py regressions "$bdir" \
-			"$BUILD/results/patched-suite-$n" "$BUILD/results/targeted-$n")
+			"$BUILD/results/patched-suite-$n" "$BUILD/results/targeted-$n" \
+			"$BUILD/results/targeted-$n-retry")
 		if [ -n "$regs" ]; then
 			log "suite/$n: retrying once: $(echo $regs)"
 			echo "$regs" >"$out/retry-$n.list"
@@ -260,7 +270,7 @@ suite() {
 		fi
 		python3 "$TOP"/scripts/results.py compare "suite/$n" "$bdir" \
 			"$BUILD/results/patched-suite-$n" "$BUILD/results/targeted-$n" \
-			"$BUILD/results/patched-suite-$n-retry"
+			"$BUILD/results/targeted-$n-retry" "$BUILD/results/patched-suite-$n-retry"
 	done
 	! grep -q "^suite.*	fail	" "$RESULTS"
 }

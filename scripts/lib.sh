@@ -58,6 +58,20 @@ base_obj() {	# NAME [make args...]
 patched_obj() { echo "$BUILD/obj/patched-$1${2:+-$2}"; }
 
 # Print a duration in seconds as 1m23s.
+# split_single LIST: move the tests that config/tcg-single lists from LIST
+# to LIST.single (empty if none).  Those run in a boot of their own under
+# single-threaded TCG (run-guest.sh -x tcg,thread=single).
+split_single() {
+	local names
+	names=$(sed -e 's/#.*//' "$TOP/config/tcg-single" | awk 'NF { print $1 }')
+	awk -v names="$names" -v single="$1.single" '
+		BEGIN { n = split(names, a, "\n"); for (i = 1; i <= n; i++) s[a[i]] }
+		$1 in s { print >single; next }
+		{ print }' "$1" >"$1.multi"
+	touch "$1.single"
+	mv "$1.multi" "$1"
+}
+
 fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 # --- Results of `make check` -----------------------------------------------

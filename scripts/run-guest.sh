@@ -3,9 +3,10 @@
 # run a list of tests, and report their TAP and the guest's kernel log.
 #   run-guest.sh -k BZIMAGE -b BINDIR -l TESTLIST -n RUNNAME
 #                [-a "kernel args"] [-q "qemu args"] [-s SMP] [-m MEM] [-t TEST_TIMEOUT]
-#                [-T OVERALL_TIMEOUT] [-c CPU]
+#                [-T OVERALL_TIMEOUT] [-c CPU] [-x ACCEL]
 # Defaults: -s 2 -m 4G (mmu_stress_test is OOM-killed with 2G) -t 300
-# -c max,phys-bits=52 (the series' tests use GPA bits up to 51).
+# -c max,phys-bits=52 (the series' tests use GPA bits up to 51)
+# -x tcg,thread=multi (-x tcg,thread=single: see config/tcg-single).
 # Results go to build/results/RUNNAME/: console.log, tap.txt, results.tsv,
 # dmesg.txt, reports.txt, kunit.ktap (+ kunit.txt).  Exits non-zero if a
 # test failed, the kernel log has a WARNING/BUG/lockdep/KASAN report, or
@@ -13,11 +14,12 @@
 . "$(dirname "$0")/lib.sh"
 
 kernel= bindir= list= name= append= qemu_extra= smp=2 mem=4G ttimeout=300 otimeout= cpu=max,phys-bits=52
-while getopts k:b:l:n:a:q:s:m:t:T:c: o; do
+accel=tcg,thread=multi
+while getopts k:b:l:n:a:q:s:m:t:T:c:x: o; do
 	case $o in
 	k) kernel=$OPTARG ;; b) bindir=$OPTARG ;; l) list=$OPTARG ;; n) name=$OPTARG ;;
 	a) append=$OPTARG ;; q) qemu_extra=$OPTARG ;; s) smp=$OPTARG ;; m) mem=$OPTARG ;;
-	t) ttimeout=$OPTARG ;; T) otimeout=$OPTARG ;; c) cpu=$OPTARG ;;
+	t) ttimeout=$OPTARG ;; T) otimeout=$OPTARG ;; c) cpu=$OPTARG ;; x) accel=$OPTARG ;;
 	*) die "bad option (see the head of $0)" ;;
 	esac
 done
@@ -37,11 +39,12 @@ ntests=$(sed -e 's/#.*//' "$list" | grep -c '[^[:space:]]' || true)
 # and panic the guest at boot ("IO-APIC + timer doesn't work!").
 cmdline="console=ttyS0 panic=-1 quiet log_buf_len=8M no_timer_check ${append}"
 echo "$cmdline" >"$out/cmdline"
-log "booting $name: $ntests tests, -smp $smp -cpu $cpu, '$append' (limit $(fmt_secs "$otimeout"))"
+echo "$accel" >"$out/accel"
+log "booting $name: $ntests tests, -accel $accel -smp $smp -cpu $cpu, '$append' (limit $(fmt_secs "$otimeout"))"
 start=$(date +%s)
 set +e
 # shellcheck disable=SC2086
-timeout -k 10 "$otimeout" qemu-system-x86_64 -accel tcg,thread=multi -smp "$smp" -m "$mem" \
+timeout -k 10 "$otimeout" qemu-system-x86_64 -accel "$accel" -smp "$smp" -m "$mem" \
 	-cpu "$cpu" -machine q35 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$out/initrd.cpio" -append "$cmdline" \
 	$qemu_extra </dev/null >"$out/console.log" 2>&1

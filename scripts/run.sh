@@ -19,24 +19,39 @@ mapfile -t tests < <(cut -d' ' -f1 "$list" | awk '!s[$0]++')
 log "demo: $what"
 read -r kernel bindir < <("$TOP"/scripts/prepare.sh patched "${tests[@]}")
 
+# config/tcg-single's tests boot on their own under single-threaded TCG.
+split_single "$list"
 rc=0
-"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$bindir" -l "$list" -n demo \
-	-a "${RUN_APPEND:-}" >"$BUILD/run/guest.out" 2>&1 || rc=$?
-res=$BUILD/results/demo
+runs=()
+if [ -s "$list" ]; then
+	"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$bindir" -l "$list" -n demo \
+		-a "${RUN_APPEND:-}" >"$BUILD/run/guest.out" 2>&1 || rc=$?
+	runs+=(demo)
+fi
+if [ -s "$list.single" ]; then
+	"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$bindir" -l "$list.single" -n demo-single \
+		-a "${RUN_APPEND:-}" -x tcg,thread=single >"$BUILD/run/guest-single.out" 2>&1 || rc=$?
+	runs+=(demo-single)
+fi
 echo
 echo "==== make run: $what"
-echo "kernel: $(sed -n 's/^WB-GUEST-START //p' "$res/console.log" | head -n1), $(cut -c1- "$res/cmdline")"
-grep '^# *address sizes' "$res/console.log" | head -n1 | sed 's/^# */guest CPU: /' || true
-echo
-if [ -s "$res/results.tsv" ]; then
-	printf '  %-45s %-8s %s\n' TEST RESULT TIME
-	awk -F'\t' '{ r = toupper($3); if (r == "PASS") r = "ok"; printf "  %-45s %-8s %ss\n", $2, r, $4 }' "$res/results.tsv"
-fi
-grep -E '^# (kernel log reports|  \[|the guest did not)' "$res/summary.txt" || true
-[ ! -s "$res/kunit.txt" ] || { echo; echo "KUnit:"; grep -E 'Testing complete|Elapsed' "$res/kunit.txt" | sed 's/^/  /'; }
-echo
-grep -E '^# [0-9]+ tests:' "$res/summary.txt" | sed 's/^# //' || true
-echo "details: ${res#$TOP/}/ (console.log, tap.txt, dmesg.txt)"
+for run in "${runs[@]}"; do
+	res=$BUILD/results/$run
+	echo "kernel: $(sed -n 's/^WB-GUEST-START //p' "$res/console.log" | head -n1), $(cut -c1- "$res/cmdline")"
+	echo "QEMU: -accel $(cat "$res/accel")"
+	grep '^# *address sizes' "$res/console.log" | head -n1 | sed 's/^# */guest CPU: /' || true
+	echo
+	if [ -s "$res/results.tsv" ]; then
+		printf '  %-45s %-8s %s\n' TEST RESULT TIME
+		awk -F'\t' '{ r = toupper($3); if (r == "PASS") r = "ok"; printf "  %-45s %-8s %ss\n", $2, r, $4 }' "$res/results.tsv"
+	fi
+	grep -E '^# (kernel log reports|  \[|the guest did not)' "$res/summary.txt" || true
+	[ ! -s "$res/kunit.txt" ] || { echo; echo "KUnit:"; grep -E 'Testing complete|Elapsed' "$res/kunit.txt" | sed 's/^/  /'; }
+	echo
+	grep -E '^# [0-9]+ tests:' "$res/summary.txt" | sed 's/^# //' || true
+	echo "details: ${res#$TOP/}/ (console.log, tap.txt, dmesg.txt)"
+	echo
+done
 
 if [ -x "$TOP/scripts/demo.sh" ]; then
 	echo
