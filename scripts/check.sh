@@ -186,6 +186,9 @@ targeted() {
 		python3 "$TOP"/scripts/results.py record "targeted/$n" "$BUILD/results/targeted-$n" \
 			"$BUILD/results/targeted-$n-retry"
 	done
+	echo "==== figures (config/figures)"
+	python3 "$TOP"/scripts/results.py figures "$BUILD/results/targeted-npt1" \
+		"$BUILD/results/targeted-npt1-single"
 	! grep -q "^targeted.*	fail	" "$RESULTS"
 }
 stage targeted targeted
@@ -213,6 +216,9 @@ debug() {
 		python3 "$TOP"/scripts/results.py record "debug/$n" "$BUILD/results/debug-$n" \
 			"$BUILD/results/debug-$n-retry"
 	done
+	echo "==== figures (config/figures)"
+	python3 "$TOP"/scripts/results.py figures "$BUILD/results/debug-npt1" \
+		"$BUILD/results/debug-npt1-single"
 	! grep -q "^debug.*	fail	" "$RESULTS"
 }
 stage debug debug

@@ -10,6 +10,9 @@ into `make check` results (lines "STAGE NAME RESULT NOTE" in $RESULTS).
       print the failed tests of RUNDIR that config/retry-once lists
   results.py regressions BASEDIR PATCHEDDIR...
       print the tests that pass on base and not on patched (to retry once)
+  results.py figures RUNDIR...
+      print what the tests config/figures lists reported of themselves
+      (their ksft_print_msg() lines: counts, seeds), run by run
   results.py compare STAGE BASEDIR PATCHEDDIR [PATCHEDDIR...]
       the whole suite: a test that passes on base and fails (or skips) on
       patched fails; a test that fails on both is "known on base" and is
@@ -66,6 +69,30 @@ def output_tail(rundirs, name):
                 return lines[-TAIL:]
             lines = []
     return []
+
+
+def figures(rundirs):
+    """The "# # ..." lines of the tests config/figures lists, from the
+    tap.txt of every run directory that ran them."""
+    wanted = reasons('figures')
+    for d in rundirs:
+        path = os.path.join(d, 'tap.txt')
+        if not os.path.exists(path):
+            continue
+        lines = []
+        for line in open(path, errors='replace'):
+            line = line.rstrip('\n')
+            if line.startswith('# # ') and 'Totals:' not in line:
+                lines.append(line[4:])
+                continue
+            words = line.split(' # ')[0].split()
+            if words[:1] in (['ok'], ['not']):
+                name = ' '.join(words[3 if words[0] == 'not' else 2:])
+                if name.split()[0] in wanted:
+                    print('  %s, %s:' % (name, os.path.basename(d.rstrip('/'))))
+                    for f in lines:
+                        print('    ' + f)
+                lines = []
 
 
 def load(rundir):
@@ -229,8 +256,11 @@ if __name__ == '__main__':
         retries(sys.argv[2])
     elif sys.argv[1] == 'regressions':
         regressions(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1] == 'figures':
+        figures(sys.argv[2:])
     elif sys.argv[1] == 'compare':
         compare(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
         sys.exit('usage: results.py record STAGE RUNDIR [RETRYDIR] | retries RUNDIR | '
-                 'regressions BASEDIR PATCHEDDIR... | compare STAGE BASEDIR PATCHEDDIR...')
+                 'regressions BASEDIR PATCHEDDIR... | figures RUNDIR... | '
+                 'compare STAGE BASEDIR PATCHEDDIR...')
