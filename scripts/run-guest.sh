@@ -47,12 +47,33 @@ set +e
 timeout -k 10 "$otimeout" qemu-system-x86_64 -accel "$accel" -smp "$smp" -m "$mem" \
 	-cpu "$cpu" -machine q35 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$out/initrd.cpio" -append "$cmdline" \
-	$qemu_extra </dev/null >"$out/console.log" 2>&1
+	$qemu_extra </dev/null >"$out/console.log" 2>&1 &
+qpid=$!
+# A guest prints at least once per test, and no test runs longer than the
+# per-test timeout: a console silent for longer than that (plus slack for
+# the boot) means the guest kernel hung, so stop it instead of waiting for
+# the overall limit.
+silence=$((ttimeout + 120)) quiet=0 size=-1 hung=
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 5
+	s=$(stat -c %s "$out/console.log" 2>/dev/null || echo 0)
+	if [ "$s" != "$size" ]; then size=$s quiet=0; else quiet=$((quiet + 5)); fi
+	if [ $quiet -ge $silence ]; then
+		hung=1
+		kill "$qpid" 2>/dev/null
+		break
+	fi
+done
+wait "$qpid"
 qrc=$?
 set -e
 echo $(( $(date +%s) - start )) >"$out/seconds"
 rm -f "$out/initrd.cpio"
-[ $qrc -eq 124 ] && echo "# QEMU killed after $(fmt_secs "$otimeout")" >>"$out/console.log"
+if [ -n "$hung" ]; then
+	echo "# QEMU killed: no console output for $(fmt_secs "$quiet") (the guest hung)" >>"$out/console.log"
+elif [ $qrc -eq 124 ]; then
+	echo "# QEMU killed after $(fmt_secs "$otimeout")" >>"$out/console.log"
+fi
 
 rc=0
 python3 "$TOP"/scripts/parse-results.py "$out/console.log" "$out" >"$out/summary.txt" || rc=1
