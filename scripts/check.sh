@@ -176,6 +176,7 @@ targeted() {
 		[ -f "$PB/$t" ] || { result targeted "$t" fail "not built: is it in tools/testing/selftests/kvm/Makefile.kvm?"; return 1; }
 	done <"$list"
 	split_single "$list"
+	rm -rf "$BUILD/results/targeted-npt1-single"
 	log "targeted: $(wc -l <"$list") tests, npt=1 and npt=0; $(wc -l <"$list.single") more, npt=1, under single-threaded TCG (config/tcg-single)"
 	run_queue "guest targeted-npt1 $PK $PB $list" "guest targeted-npt0 $PK $PB $list kvm_amd.npt=0" \
 		"$([ ! -s "$list.single" ] || echo "guest targeted-npt1-single $PK $PB $list.single")"
@@ -206,6 +207,7 @@ debug() {
 	fi
 	"$TOP"/scripts/test-lists.sh targeted | grep -v '^x86/private_fault_perf_test' >"$list"
 	split_single "$list"
+	rm -rf "$BUILD/results/debug-npt1-single"
 	log "debug: $(wc -l <"$list") tests on the debug kernel; $(wc -l <"$list.single") more under single-threaded TCG (config/tcg-single)"
 	run_queue "guest debug-npt1 $obj/arch/x86/boot/bzImage $PB $list" \
 		"$([ ! -s "$list.single" ] || echo "guest debug-npt1-single $obj/arch/x86/boot/bzImage $PB $list.single")"
