@@ -168,6 +168,23 @@ retry_once() {
 	cat "$out/$run-retry.out"
 }
 
+# record_runs STAGE KERNEL NPT...: for each boot STAGE-NPT that ran, print its
+# output, retry config/retry-once's failed tests once, and record the results
+# as STAGE/NPT; then print the figures of the npt=1 boots (config/figures).
+record_runs() {
+	local stage=$1 kernel=$2 n; shift 2
+	for n in "$@"; do
+		[ -f "$out/$stage-$n.out" ] || continue
+		cat "$out/$stage-$n.out"
+		retry_once "$stage-$n" "$kernel" "$([ "$n" = npt0 ] && echo kvm_amd.npt=0 || true)"
+		python3 "$TOP"/scripts/results.py record "$stage/$n" "$BUILD/results/$stage-$n" \
+			"$BUILD/results/$stage-$n-retry"
+	done
+	echo "==== figures (config/figures)"
+	python3 "$TOP"/scripts/results.py figures "$BUILD/results/$stage-npt1" \
+		"$BUILD/results/$stage-npt1-single"
+}
+
 # --- b. targeted runs on patched --------------------------------------------
 targeted() {
 	local list=$out/targeted.list t
@@ -180,16 +197,7 @@ targeted() {
 	log "targeted: $(wc -l <"$list") tests, npt=1 and npt=0; $(wc -l <"$list.single") more, npt=1, under single-threaded TCG (config/tcg-single)"
 	run_queue "guest targeted-npt1 $PK $PB $list" "guest targeted-npt0 $PK $PB $list kvm_amd.npt=0" \
 		"$([ ! -s "$list.single" ] || echo "guest targeted-npt1-single $PK $PB $list.single")"
-	for n in npt1 npt0 npt1-single; do
-		[ -f "$out/targeted-$n.out" ] || continue
-		cat "$out/targeted-$n.out"
-		retry_once "targeted-$n" "$PK" "$([ $n = npt0 ] && echo kvm_amd.npt=0 || true)"
-		python3 "$TOP"/scripts/results.py record "targeted/$n" "$BUILD/results/targeted-$n" \
-			"$BUILD/results/targeted-$n-retry"
-	done
-	echo "==== figures (config/figures)"
-	python3 "$TOP"/scripts/results.py figures "$BUILD/results/targeted-npt1" \
-		"$BUILD/results/targeted-npt1-single"
+	record_runs targeted "$PK" npt1 npt0 npt1-single
 	! grep -q "^targeted.*	fail	" "$RESULTS"
 }
 stage targeted targeted
@@ -211,16 +219,7 @@ debug() {
 	log "debug: $(wc -l <"$list") tests on the debug kernel; $(wc -l <"$list.single") more under single-threaded TCG (config/tcg-single)"
 	run_queue "guest debug-npt1 $obj/arch/x86/boot/bzImage $PB $list" \
 		"$([ ! -s "$list.single" ] || echo "guest debug-npt1-single $obj/arch/x86/boot/bzImage $PB $list.single")"
-	for n in npt1 npt1-single; do
-		[ -f "$out/debug-$n.out" ] || continue
-		cat "$out/debug-$n.out"
-		retry_once "debug-$n" "$obj/arch/x86/boot/bzImage" ""
-		python3 "$TOP"/scripts/results.py record "debug/$n" "$BUILD/results/debug-$n" \
-			"$BUILD/results/debug-$n-retry"
-	done
-	echo "==== figures (config/figures)"
-	python3 "$TOP"/scripts/results.py figures "$BUILD/results/debug-npt1" \
-		"$BUILD/results/debug-npt1-single"
+	record_runs debug "$obj/arch/x86/boot/bzImage" npt1 npt1-single
 	! grep -q "^debug.*	fail	" "$RESULTS"
 }
 stage debug debug

@@ -45,18 +45,12 @@ def reasons(name):
     return skips
 
 
-def output_tail(rundirs, name):
-    """The last TAIL lines that test NAME printed, from the tap.txt of the
-    last of RUNDIRS (a run directory or a list of them) that ran it."""
-    if isinstance(rundirs, list):
-        for d in reversed(rundirs):
-            lines = output_tail(d, name)
-            if lines:
-                return lines
-        return []
-    path = os.path.join(rundirs, 'tap.txt') if rundirs else ''
+def tap_tests(rundir):
+    """(NAME, LINES) for every test of RUNDIR's tap.txt, in order: LINES
+    are the "#" lines the test printed before its ok/not ok line."""
+    path = os.path.join(rundir, 'tap.txt') if rundir else ''
     if not path or not os.path.exists(path):
-        return []
+        return
     lines = []
     for line in open(path, errors='replace'):
         line = line.rstrip('\n')
@@ -65,34 +59,33 @@ def output_tail(rundirs, name):
             continue
         words = line.split(' # ')[0].split()
         if words[:1] in (['ok'], ['not']):
-            if ' '.join(words[3 if words[0] == 'not' else 2:]) == name:
-                return lines[-TAIL:]
+            yield ' '.join(words[3 if words[0] == 'not' else 2:]), lines
             lines = []
+
+
+def output_tail(rundirs, name):
+    """The last TAIL lines that test NAME printed, from the tap.txt of the
+    last of RUNDIRS (a run directory or a list of them) that ran it."""
+    if not isinstance(rundirs, list):
+        rundirs = [rundirs]
+    for d in reversed(rundirs):
+        for test, lines in tap_tests(d):
+            if test == name:
+                return lines[-TAIL:]
     return []
 
 
 def figures(rundirs):
-    """The "# # ..." lines of the tests config/figures lists, from the
-    tap.txt of every run directory that ran them."""
+    """The "# # ..." lines (the test's own ksft_print_msg() output) of the
+    tests config/figures lists, from every run directory that ran them."""
     wanted = reasons('figures')
     for d in rundirs:
-        path = os.path.join(d, 'tap.txt')
-        if not os.path.exists(path):
-            continue
-        lines = []
-        for line in open(path, errors='replace'):
-            line = line.rstrip('\n')
-            if line.startswith('# # ') and 'Totals:' not in line:
-                lines.append(line[4:])
-                continue
-            words = line.split(' # ')[0].split()
-            if words[:1] in (['ok'], ['not']):
-                name = ' '.join(words[3 if words[0] == 'not' else 2:])
-                if name.split()[0] in wanted:
-                    print('  %s, %s:' % (name, os.path.basename(d.rstrip('/'))))
-                    for f in lines:
-                        print('    ' + f)
-                lines = []
+        for name, lines in tap_tests(d):
+            if name.split()[0] in wanted:
+                print('  %s, %s:' % (name, os.path.basename(d.rstrip('/'))))
+                for f in lines:
+                    if f.startswith('# # ') and 'Totals:' not in f:
+                        print('    ' + f[4:])
 
 
 def load(rundir):
