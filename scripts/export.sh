@@ -23,7 +23,7 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-git -c diff.noprefix=false format-patch -q --cover-letter --numbered --zero-commit \
+git -c diff.noprefix=false format-patch -q --cover-letter --numbered --zero-commit --subject-prefix="PATCH v2" \
 	--no-signature --base=base -o "$tmp" base..HEAD
 date=$(git log -1 --format='%aD' HEAD)
 python3 - "$tmp"/0000-cover-letter.patch "$subject" "$blurb" "$date" <<'PY'
