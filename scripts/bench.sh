@@ -73,34 +73,9 @@ BIN=$out/selftests/bin/$TEST
 stage_end
 
 stage_start "build callback"
-cb_src=$out/callback-src cb_obj=$out/obj/callback-test
-mapfile -t cb_patches < <(ls "$TOP"/bench/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null)
-[ ${#cb_patches[@]} -gt 0 ] || die "no bench/NNNN-*.patch"
-head=$(git -C "$LINUX" rev-parse HEAD)
-# Uncommitted changes to build/linux's kernel sources are in the patched
-# kernel, so they go into the callback kernel too.
-git -C "$LINUX" diff HEAD -- . ':(exclude)tools' >"$out/callback-wip.diff"
-key=$( { echo "$head"; cat "$out/callback-wip.diff" "${cb_patches[@]}"; } | sha1sum | cut -c1-40)
-if [ "$(cat "$out/callback-src.key" 2>/dev/null)" != "$key" ] || [ ! -d "$cb_src/.git" ]; then
-	rm -f "$out/callback-src.key"
-	sync_src() {
-		[ -d "$cb_src/.git" ] || git clone -q --no-checkout "$LINUX" "$cb_src"
-		git -C "$cb_src" fetch -q "$LINUX" HEAD &&
-		git -C "$cb_src" checkout -q -f --detach "$head" &&
-		git -C "$cb_src" clean -q -fdx
-	}
-	sync_src || { warn "re-cloning $cb_src"; rm -rf "$cb_src"; sync_src; } ||
-		die "can't check out $head in $cb_src"
-	if [ -s "$out/callback-wip.diff" ]; then
-		log "callback: applying build/linux's uncommitted changes"
-		git -C "$cb_src" apply "$out/callback-wip.diff" || die "uncommitted changes of build/linux don't apply"
-	fi
-	for p in "${cb_patches[@]}"; do
-		git -C "$cb_src" apply "$p" || die "$(basename "$p") doesn't apply on build/linux's HEAD"
-	done
-	echo "$key" >"$out/callback-src.key"
-fi
-"$TOP"/scripts/build-kernel.sh "$cb_src" "$cb_obj" test bzImage
+# build/linux + bench/0001-*.patch (scripts/build-callback.sh, shared with
+# make check's known-bad stage).
+cb_obj=$("$TOP"/scripts/build-callback.sh)
 CB_K=$cb_obj/arch/x86/boot/bzImage
 stage_end
 

@@ -419,15 +419,20 @@ def classify(name, dispatch, vendor_entry, seen):
                  f"{'the call of kvm_mmu_page_fault()' if vendor_entry else 'the dispatch'}")
     return True
 
-seen = {"kvm_mmu_do_page_fault", "kvm_mmu_page_fault"}
+# kvm_mmu_do_page_fault() may be a wrapper of __kvm_mmu_do_page_fault() (v2:
+# KVM_PRE_FAULT_MEMORY passes pre_fault to the latter), either of which the
+# compiler may inline.
+DPF_NAMES = ("kvm_mmu_do_page_fault", "__kvm_mmu_do_page_fault")
+seen = {"kvm_mmu_page_fault", *DPF_NAMES}
 if "kvm_mmu_page_fault" not in by_name:
     die(f"{vmlinux} has no kvm_mmu_page_fault: not a vmlinux with built-in KVM")
-dpf_inlined = "kvm_mmu_do_page_fault" not in by_name
-if dpf_inlined:
+dpf = next((n for n in DPF_NAMES
+            if n in by_name and calls_of("kvm_mmu_page_fault", n)), None)
+if dpf is None:
     classify("kvm_mmu_page_fault", page_fault_dispatch("kvm_mmu_page_fault"), False, seen)
 else:
-    classify("kvm_mmu_page_fault", calls_of("kvm_mmu_page_fault", "kvm_mmu_do_page_fault"), False, seen)
-    classify("kvm_mmu_do_page_fault", page_fault_dispatch("kvm_mmu_do_page_fault"), False, seen)
+    classify("kvm_mmu_page_fault", calls_of("kvm_mmu_page_fault", dpf), False, seen)
+    classify(dpf, page_fault_dispatch(dpf), False, seen)
 vendor = 0
 for entry in ("npf_interception", "handle_ept_violation"):
     vendor += classify(entry, calls_of(entry, "kvm_mmu_page_fault"), True, seen)
@@ -437,7 +442,7 @@ if not vendor:
 print(f"check-classification: {vmlinux}")
 for n in notes:
     print(f"  checked {n}")
-helpers = sorted(seen - {"kvm_mmu_do_page_fault", "kvm_mmu_page_fault"})
+helpers = sorted(seen - {"kvm_mmu_page_fault", *DPF_NAMES})
 print(f"  classification helpers followed: {', '.join(helpers) or 'none'}")
 if failures:
     for f in failures:

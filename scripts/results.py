@@ -1,48 +1,161 @@
 #!/usr/bin/env python3
-"""Turn guest runs (build/results/RUN/results.tsv, see parse-results.py)
-into `make check` results (lines "STAGE NAME RESULT NOTE" in $RESULTS).
+"""Turn guest runs (build/results/RUN/, see run-guest.sh and parse-results.py)
+into `make check` results: lines "STAGE NAME RESULT NOTE" in $RESULTS, one
+per test, each test counted once.
 
-  results.py record STAGE RUNDIR [RETRYDIR]
-      every test of the run, whether the kernel log is clean, KUnit, and
-      whether the guest finished; a failed test that RETRYDIR retried
-      passes if it passed there (marked flaky).
+  results.py record STAGE RUNDIR [--retry RETRYDIR] [--shape SHAPE] [--series FILE]
+      every test of the run, whether the guest finished, whether the kernel
+      log is clean, and KUnit.  A test that RETRYDIR retried (see retries)
+      passes if it passed there, marked flaky.  With --shape (an npt=1 run
+      of stage b or b'): a series test (the names in FILE) that skips or
+      skips a sub-test fails, as do a skipped KUnit case and a missing
+      KUnit suite (config/kunit-suites), unless config/expected-skips lists
+      the skip for SHAPE; a skip it lists for SHAPE that doesn't happen fails.
   results.py retries RUNDIR
-      print the failed tests of RUNDIR that config/retry-once lists
+      print the tests of RUNDIR to boot once more: failed tests that
+      config/retry-once lists and whose output shows the QEMU signature
+      (a triple fault/shutdown, an internal error/emulation failure), or,
+      if the guest hung (its console went silent), the listed test that
+      was running and the tests that never ran after it.  A guest
+      assertion, a data mismatch or an unjustified exit is never retried.
+  results.py expect STAGE RUNDIR KERNEL TEST RESULT REGEX [--table FILE] [--clean-log]
+      one test of config/expect: a pass if TEST reported RESULT and a line
+      of its output matches REGEX (and the guest finished, and with
+      --clean-log its kernel log is clean); a row of the known-bad table
+      goes to FILE.
+  results.py known-bad-row FILE KERNEL TEST EXPECTED GOT VERDICT
+  results.py known-bad-table FILE
+      add a row to / print the table of known-bad kernels
+  results.py runs-table LABEL=RUNDIR...
+      what each guest run of a stage cost (wall time), its shape, its counts
   results.py regressions BASEDIR PATCHEDDIR...
       print the tests that pass on base and not on patched (to retry once)
-  results.py figures RUNDIR...
-      print what the tests config/figures lists reported of themselves
-      (their ksft_print_msg() lines: counts, seeds), run by run
-  results.py compare STAGE BASEDIR PATCHEDDIR [PATCHEDDIR...]
+  results.py compare STAGE BASEDIR PATCHEDDIR... [--counted STAGE2 DIR...]
       the whole suite: a test that passes on base and fails (or skips) on
       patched fails; a test that fails on both is "known on base" and is
       counted as skipped; a kernel log report on patched that base does not
       have for the same test fails.  A test listed in config/env-skips may
-      pass on base and skip on patched: whether it skips depends on the
-      guest's environment, not on the kernel under test.
+      pass on base and skip on patched.  The tests of --counted's run
+      directories (stage b's, recorded as STAGE2) are compared with base
+      too but not counted again: a regression there turns STAGE2's line for
+      the test into a failure.
+  results.py figures RUNDIR...
+      print what the tests config/figures lists reported of themselves
 
 The last lines a failing test printed are shown under its FAIL line, so that
 a log of `make check` (e.g. from CI) says why without the run directory.
+
+No result of an earlier make check is read: when $CHECK_RUNS names a file,
+a run directory under build/results must be listed there (check.sh lists
+each run it boots, after removing the run's old directory).
 """
+import argparse
 import os
+import re
 import sys
 
-RESULTS = os.environ['RESULTS']
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIG = os.path.join(TOP, 'config')
 TAIL = 15
 
+# The QEMU signature that config/retry-once's retry is for (a fault of
+# QEMU's multi-threaded emulation of nested paging, see the cover letter):
+# the nested guest triple faults (KVM_EXIT_SHUTDOWN) or KVM can't emulate
+# what it did (KVM_EXIT_INTERNAL_ERROR, emulation failure).
+RETRY_SIGNATURES = [
+    re.compile(r'Unexpected exit: (SHUTDOWN|INTERNAL_ERROR)\b'),
+    re.compile(r'\bKVM_EXIT_(SHUTDOWN|INTERNAL_ERROR)\b'),
+    re.compile(r'\btriple[ -]fault', re.I),
+    re.compile(r'\bemulation fail', re.I),
+]
+# Never retried, whatever else the output shows: a guest assertion, a data
+# mismatch, an unjustified exit.
+NO_RETRY = [
+    (re.compile(r'unjustified', re.I), 'an unjustified exit'),
+    (re.compile(r'0x[0-9a-f]+ != 0x[0-9a-f]+|\b\d+ != \d+\b|mismatch', re.I), 'a data mismatch'),
+    (re.compile(r'Unhandled exception|guest failure|GUEST_ASSERT|Guest assert', re.I),
+     'a guest assertion'),
+]
+ASSERTION = '==== Test Assertion Failure ===='
+HUNG = '# QEMU killed: no console output'
 
-def reasons(name):
+
+def read(path):
+    """PATH's text ('' if there is none)."""
+    if not os.path.exists(path):
+        return ''
+    with open(path, errors='replace') as f:
+        return f.read()
+
+
+def read_lines(path):
+    return read(path).splitlines()
+
+
+def fail(msg):
+    sys.exit('results.py: error: ' + msg)
+
+
+# --- config/ ----------------------------------------------------------------
+def config_lines(name, config=CONFIG, comments=True):
+    """config/NAME's lines without comments: from "#" on (COMMENTS), or
+    whole "#" lines only (tables, whose fields may hold a "#")."""
+    path = os.path.join(config, name)
+    if not os.path.exists(path):
+        fail('no config/%s' % name)
+    for line in read_lines(path):
+        line = line.split('#')[0].strip() if comments else \
+            ('' if line.lstrip().startswith('#') else line.strip())
+        if line:
+            yield line
+
+
+def reasons(name, config=CONFIG):
     """config/NAME's "TEST REASON" lines, as {TEST: REASON}: env-skips,
-    retry-once or suite-skip."""
-    skips = {}
-    path = os.path.join(TOP, 'config', name)
-    for line in open(path):
-        line = line.split('#')[0].rstrip()
-        if line.strip():
-            name, _, why = line.strip().partition(' ')
-            skips[name] = why.strip()
-    return skips
+    retry-once, suite-skip, tcg-single or figures."""
+    out = {}
+    for line in config_lines(name, config):
+        test, _, why = line.partition(' ')
+        out[test] = why.strip()
+    return out
+
+
+def table(name, columns, config=CONFIG):
+    """config/NAME's "A | B | ..." rows, each a list of COLUMNS fields."""
+    rows = []
+    for line in config_lines(name, config, comments=False):
+        row = [f.strip() for f in line.split(' | ')]
+        if len(row) != columns:
+            fail('config/%s: %d fields, not %d: %s' % (name, len(row), columns, line))
+        rows.append(row)
+    return rows
+
+
+def shapes(config=CONFIG):
+    """config/shapes: [(NAME, CPU, APPEND)], APPEND '' for '-'."""
+    out = []
+    for line in config_lines('shapes', config):
+        f = line.split(None, 2)
+        if len(f) != 3:
+            fail('config/shapes: want "NAME CPU APPEND": %s' % line)
+        out.append((f[0], f[1], '' if f[2] == '-' else f[2]))
+    return out
+
+
+def expected_skips(shape, config=CONFIG):
+    """config/expected-skips rows for SHAPE: [(SHAPE, TEST, SKIP, WHY)]."""
+    return [tuple(r) for r in table('expected-skips', 4, config) if r[0] in (shape, '*')]
+
+
+def test_matches(entry, name):
+    return entry == name or entry == name.split()[0]
+
+
+# --- one guest run --------------------------------------------------------------
+def strip_guest(line):
+    """A tap.txt comment line as the test printed it (guest-init.sh puts
+    "# " before each line of a test's output)."""
+    return line[2:] if line.startswith('# ') else line[1:] if line.startswith('#') else line
 
 
 def tap_tests(rundir):
@@ -52,8 +165,7 @@ def tap_tests(rundir):
     if not path or not os.path.exists(path):
         return
     lines = []
-    for line in open(path, errors='replace'):
-        line = line.rstrip('\n')
+    for line in read_lines(path):
         if line.startswith('#'):
             lines.append(line)
             continue
@@ -63,136 +175,443 @@ def tap_tests(rundir):
             lines = []
 
 
-def output_tail(rundirs, name):
-    """The last TAIL lines that test NAME printed, from the tap.txt of the
-    last of RUNDIRS (a run directory or a list of them) that ran it."""
-    if not isinstance(rundirs, list):
-        rundirs = [rundirs]
-    for d in reversed(rundirs):
-        for test, lines in tap_tests(d):
-            if test == name:
-                return lines[-TAIL:]
+KTAP_PREFIX = re.compile(r'^\[\s*[0-9.]+\]\s?')
+KTAP_RESULT = re.compile(r'^(ok|not ok) \d+ (\S+)(?: # (SKIP|skip)\b ?(.*))?')
+
+
+def parse_ktap(path):
+    """The KTAP the kernel printed at boot: ({SUITE: result}, [(SUITE, CASE,
+    REASON)] of the skipped cases)."""
+    suites, skipped, suite = {}, [], None
+    if not os.path.exists(path):
+        return suites, skipped
+    for line in read_lines(path):
+        line = KTAP_PREFIX.sub('', line)
+        body = line.lstrip(' ')
+        indent = len(line) - len(body)
+        m = re.match(r'# Subtest: (\S+)', body)
+        if m and indent == 4:
+            suite = m.group(1)
+            suites.setdefault(suite, 'running')
+            continue
+        m = KTAP_RESULT.match(body)
+        if not m:
+            continue
+        if indent == 0:
+            suites[m.group(2)] = 'skip' if m.group(3) else m.group(1)
+            suite = None
+        elif m.group(3):
+            skipped.append((suite or '?', m.group(2), m.group(4).strip()))
+    return suites, skipped
+
+
+class Run:
+    """One guest run's results (a missing directory: nothing ran)."""
+
+    def __init__(self, rundir):
+        self.dir = rundir
+        self.exists = bool(rundir) and os.path.exists(os.path.join(rundir, 'tests.list'))
+        self.tests, self.listed, self.output = {}, [], {}
+        self.summary, self.reports, self.console = '', [], []
+        if not self.exists:
+            return
+        check_fresh(rundir)
+        path = os.path.join(rundir, 'results.tsv')
+        if os.path.exists(path):
+            for line in read_lines(path):
+                _, name, res, secs, rep = line.split('\t')
+                self.tests[name] = (res, secs, int(rep))
+        for line in read_lines(os.path.join(rundir, 'tests.list')):
+            line = line.split('#')[0].strip()
+            if line:
+                self.listed.append(' '.join(line.split()))
+        self.summary = self.read('summary.txt')
+        self.reports = self.read('reports.txt').splitlines()
+        self.console = self.read('console.log').replace('\r', '').splitlines()
+        self.output = dict(tap_tests(rundir))
+        self.kunit_txt = self.read('kunit.txt')
+        self.kunit_ran = os.path.exists(os.path.join(rundir, 'kunit.ktap')) and \
+            os.path.getsize(os.path.join(rundir, 'kunit.ktap')) > 0
+        self.suites, self.kunit_skipped = parse_ktap(os.path.join(rundir, 'kunit.ktap'))
+
+    def read(self, name):
+        return read(os.path.join(self.dir, name))
+
+    @property
+    def finished(self):
+        return self.exists and 'the guest did not finish' not in self.summary and \
+            any(l.startswith('WB-GUEST-DONE') for l in self.console)
+
+    @property
+    def hung(self):
+        return any(l.startswith(HUNG) for l in self.console)
+
+    def seconds(self):
+        s = self.read('seconds').strip()
+        return int(s) if s.isdigit() else None
+
+    def lines(self, name):
+        """What test NAME printed, as it printed it."""
+        return [strip_guest(l) for l in self.output.get(name, [])]
+
+    def unrun(self):
+        """The listed tests that have no result, in order."""
+        return [n for n in self.listed if n not in self.tests]
+
+
+def check_fresh(rundir):
+    """A run directory under build/results that this make check didn't boot
+    is an earlier run's: never read it."""
+    runs = os.environ.get('CHECK_RUNS')
+    results = os.path.join(os.environ.get('BUILD', os.path.join(TOP, 'build')), 'results')
+    d = os.path.abspath(rundir)
+    if not runs or os.path.dirname(d) != os.path.abspath(results):
+        return
+    listed = read(runs).split()
+    if os.path.basename(d) not in listed:
+        fail('%s is not a run of this make check (not in %s): an earlier run\'s results'
+             % (rundir, runs))
+
+
+def output_tail(runs, name):
+    """The last TAIL lines that test NAME printed, from the last of RUNS
+    that ran it."""
+    for r in reversed([r for r in runs if r]):
+        if name in r.output:
+            return r.output[name][-TAIL:]
     return []
 
 
-def figures(rundirs):
-    """The "# # ..." lines (the test's own ksft_print_msg() output) of the
-    tests config/figures lists, from every run directory that ran them."""
-    wanted = reasons('figures')
-    for d in rundirs:
-        for name, lines in tap_tests(d):
-            if name.split()[0] in wanted:
-                print('  %s, %s:' % (name, os.path.basename(d.rstrip('/'))))
-                for f in lines:
-                    if f.startswith('# # ') and 'Totals:' not in f:
-                        print('    ' + f[4:])
-
-
-def load(rundir):
-    tests = {}
-    path = os.path.join(rundir, 'results.tsv')
-    if os.path.exists(path):
-        for line in open(path):
-            n, name, res, secs, rep = line.rstrip('\n').split('\t')
-            tests[name] = (res, secs, int(rep))
-    listed = []
-    for line in open(os.path.join(rundir, 'tests.list')):
-        line = line.split('#')[0].strip()
-        if line:
-            listed.append(' '.join(line.split()))
-    summary = open(os.path.join(rundir, 'summary.txt')).read() \
-        if os.path.exists(os.path.join(rundir, 'summary.txt')) else ''
-    reports = open(os.path.join(rundir, 'reports.txt')).read().splitlines() \
-        if os.path.exists(os.path.join(rundir, 'reports.txt')) else []
-    return tests, listed, summary, reports
-
-
-def emit(out, stage, name, res, note='', rundir=None):
-    out.write('%s\t%s\t%s\t%s\n' % (stage, name, res, note))
-    if res == 'fail':
-        print('FAIL: %s: %s%s' % (stage, name, ' (%s)' % note if note else ''))
-        for line in output_tail(rundir, name):
-            print('    ' + line)
-
-
-def retries(rundir):
-    """The failed tests of RUNDIR that config/retry-once lists."""
-    tests, listed, _, _ = load(rundir)
-    retry = reasons('retry-once')
-    for name in listed:
-        if name in tests and tests[name][0] not in ('pass', 'skip') and \
-                name.split()[0] in retry:
-            print(name)
-
-
-def record(stage, rundir, retrydir=None):
-    tests, listed, summary, reports = load(rundir)
-    retried, reason = {}, reasons('retry-once')
-    if retrydir and os.path.exists(os.path.join(retrydir, 'tests.list')):
-        retried, _, rsummary, rreports = load(retrydir)
-    with open(RESULTS, 'a') as out:
-        for name in listed:
-            if name not in tests:
-                emit(out, stage, name, 'fail', 'not run: the guest did not finish')
-                continue
-            res, secs, rep = tests[name]
-            if name in retried and res not in ('pass', 'skip'):
-                rres, rsecs, rrep = retried[name]
-                if rres == 'pass' and not rrep:
-                    print('FLAKY: %s: %s (failed once, passed on retry: %s)' %
-                          (stage, name, reason.get(name.split()[0], '')))
-                    for line in output_tail(rundir, name):
-                        print('    ' + line)
-                    emit(out, stage, name, 'pass', rsecs +
-                         's, flaky: failed once, passed on retry')
-                else:
-                    emit(out, stage, name, 'fail', 'failed twice, see %s/tap.txt'
-                         % retrydir, [rundir, retrydir])
-                continue
-            if res == 'pass':
-                emit(out, stage, name, 'pass', secs + 's')
-            elif res == 'skip':
-                emit(out, stage, name, 'skip', 'skipped by the test')
-            else:
-                emit(out, stage, name, 'fail', res + ', see %s/tap.txt' % rundir,
-                     rundir)
-        done = 'the guest did not finish' not in summary
-        emit(out, stage, 'guest finished', 'pass' if done else 'fail',
-             '' if done else 'see %s/console.log' % rundir)
-        emit(out, stage, 'kernel log clean', 'fail' if reports else 'pass',
-             ('%d reports, first: %s' % (len(reports), reports[0])) if reports else '')
-        if retried:
-            emit(out, stage, 'kernel log clean on retry', 'fail' if rreports else 'pass',
-                 ('%d reports, first: %s' % (len(rreports), rreports[0]))
-                 if rreports else '')
-        ktap = os.path.join(rundir, 'kunit.ktap')
-        if os.path.exists(ktap) and os.path.getsize(ktap):
-            txt = open(os.path.join(rundir, 'kunit.txt')).read() \
-                if os.path.exists(os.path.join(rundir, 'kunit.txt')) else ''
-            bad = 'FAILED' in txt or 'CRASHED' in txt or 'ERROR' in txt or not txt
-            emit(out, stage, 'KUnit', 'fail' if bad else 'pass',
-                 'see %s/kunit.txt' % rundir)
-
-
-def gather(patcheddirs):
-    """Patched results; a later directory overrides an earlier one, and a
-    directory whose name ends in -retry only adds retries."""
-    patched, listed, retried = {}, [], set()
-    for d in patcheddirs:
-        if not os.path.exists(os.path.join(d, 'tests.list')):
+# --- the rules ---------------------------------------------------------------------
+def qemu_signature(lines):
+    """(True, WHAT) if the output LINES of a failed test show the QEMU
+    signature and nothing else: every assertion it reports is one of
+    RETRY_SIGNATURES, and none is a guest assertion, a data mismatch or an
+    unjustified exit.  (False, WHY) otherwise."""
+    lines = [strip_guest(l) if l.startswith('#') else l for l in lines]
+    for l in lines:
+        for pat, what in NO_RETRY:
+            if pat.search(l):
+                return False, '%s: %s' % (what, l.strip())
+    sig = [l.strip() for l in lines if any(p.search(l) for p in RETRY_SIGNATURES)]
+    if not sig:
+        first = next((l.strip() for l in lines if l.strip() and ASSERTION not in l), '')
+        return False, 'no QEMU signature (triple fault, shutdown, internal error, ' \
+            'emulation failure) in its output' + (': ' + first if first else '')
+    # Assertion blocks (two threads' reports can interleave: an empty block
+    # belongs to the next one).
+    blocks, cur = [], None
+    for l in lines:
+        if ASSERTION in l:
+            if cur:
+                blocks.append(cur)
+            cur = cur if cur == [] else []
             continue
-        t, l, s, _ = load(d)
-        if d.rstrip('/').endswith('-retry'):
-            retried |= set(t)
+        if cur is not None and l.strip():
+            cur.append(l)
+    if cur:
+        blocks.append(cur)
+    for b in blocks:
+        if not any(p.search(l) for l in b for p in RETRY_SIGNATURES):
+            return False, 'an assertion other than the QEMU signature: ' + b[0].strip()
+    return True, sig[0]
+
+
+def retry_plan(run, retry_once):
+    """([(TEST, WHY)] to retry, [(TEST, WHY)] failed tests not retried)."""
+    retry, refused = [], []
+    for name in run.listed:
+        if name not in run.tests or run.tests[name][0] in ('pass', 'skip'):
+            continue
+        if name.split()[0] not in retry_once:
+            continue
+        ok, why = qemu_signature(run.output.get(name, []))
+        (retry if ok else refused).append((name, why))
+    unrun = run.unrun()
+    if unrun and run.hung:
+        if unrun[0].split()[0] in retry_once:
+            retry.append((unrun[0], 'the guest hung (no console output)'))
+            retry += [(n, 'not run: the guest hung in %s' % unrun[0]) for n in unrun[1:]]
         else:
-            listed += [x for x in l if x not in listed]
-        patched.update(t)
+            refused.append((unrun[0], 'the guest hung, but config/retry-once does not list it'))
+    return retry, refused
+
+
+def sub_skips(lines):
+    """The messages of a test's own "ok N # SKIP ..." lines."""
+    out = []
+    for l in lines:
+        m = re.match(r'^ok \d+(?: [^#]*)? # SKIP ?(.*)$', l)
+        if m:
+            out.append(m.group(1).strip())
+    return out
+
+
+def skip_message(lines):
+    """Why a test skipped as a whole: its last "1..0 # SKIP" or
+    "ok N # SKIP" line's text."""
+    msg = ''
+    for l in lines:
+        m = re.match(r'^(?:1\.\.0|ok \d+(?: [^#]*)?) # SKIP ?(.*)$', l)
+        if m:
+            msg = m.group(1).strip()
+    return msg
+
+
+def find_skip(expected, test, msg):
+    for e in expected:
+        if test_matches(e[1], test) and msg.startswith(e[2]):
+            return e
+    return None
+
+
+# --- record ------------------------------------------------------------------------
+class Results:
+    """Where the results go ($RESULTS), and the FAIL lines on stdout."""
+
+    def __init__(self, path=None, stream=None):
+        self.path = path or os.environ.get('RESULTS')
+        self.stream = stream
+
+    def emit(self, stage, name, res, note='', tail=()):
+        line = '%s\t%s\t%s\t%s\n' % (stage, name, res, note)
+        if self.stream is not None:
+            self.stream.write(line)
+        else:
+            with open(self.path, 'a') as out:
+                out.write(line)
+        if res == 'fail':
+            print('FAIL: %s: %s%s' % (stage, name, ' (%s)' % note if note else ''))
+            for l in tail:
+                print('    ' + l)
+
+
+def record(out, stage, run, retry=None, shape=None, series=(), config=CONFIG):
+    """Record RUN (and its RETRY) as STAGE; see the module's doc."""
+    retry = retry if retry and retry.exists else None
+    reason = reasons('retry-once', config)
+    expected = expected_skips(shape, config) if shape else []
+    unrun = run.unrun()
+    hung_in = unrun[0] if unrun and run.hung else None
+    for name in run.listed:
+        res = outcome(out, stage, name, run, retry, hung_in, reason)
+        if res is None:
+            continue
+        res, secs, src, note = res
+        if res not in ('pass', 'skip'):
+            out.emit(stage, name, 'fail', res + ', see %s/tap.txt' % run.dir,
+                     output_tail([run], name))
+            continue
+        lines = src.lines(name)
+        if not (shape is not None and name.split()[0] in series):
+            msg = skip_message(lines) if res == 'skip' else ''
+            out.emit(stage, name, res, secs + 's' + note if res == 'pass' else
+                     'skipped by the test' + (': ' + msg if msg else ''))
+            continue
+        # A series test on npt=1: every skip is one config/expected-skips
+        # lists, and every skip it lists for this shape happens.
+        if res == 'skip':
+            msg = skip_message(lines)
+            e = find_skip(expected, name, msg)
+            if e:
+                out.emit(stage, name, 'skip', 'expected on %s: %s' % (shape, e[3]))
+            else:
+                out.emit(stage, name, 'fail', 'a series test skipped on npt=1 (%s), and '
+                         'config/expected-skips does not list it for %s'
+                         % (msg or 'no reason given', shape), output_tail([src], name))
+            continue
+        skips = sub_skips(lines)
+        bad = [m for m in skips if not find_skip(expected, name, m)]
+        missing = [e for e in expected if e[0] == shape and test_matches(e[1], name) and
+                   not any(m.startswith(e[2]) for m in skips)]
+        if bad:
+            out.emit(stage, name, 'fail', 'skipped a part on npt=1: %s; config/expected-skips '
+                     'does not list it for %s' % ('; '.join(bad), shape), output_tail([src], name))
+        elif missing:
+            out.emit(stage, name, 'fail', 'did not skip "%s", which config/expected-skips expects '
+                     'on %s (%s): did the guest get the shape?' % (
+                         '", "'.join(e[2] for e in missing), shape, missing[0][3]),
+                     output_tail([src], name))
+        else:
+            out.emit(stage, name, 'pass', secs + 's' + note +
+                     (', skipped as expected: ' + '; '.join(skips) if skips else ''))
+    done = run.finished or (hung_in is not None and retry is not None and retry.finished)
+    out.emit(stage, 'guest finished', 'pass' if done else 'fail',
+             ('' if run.finished else 'the first boot hung in %s; its retry finished' % hung_in)
+             if done else 'see %s/console.log' % run.dir)
+    out.emit(stage, 'kernel log clean', 'fail' if run.reports else 'pass',
+             ('%d reports, first: %s' % (len(run.reports), run.reports[0])) if run.reports else '')
+    if retry:
+        out.emit(stage, 'kernel log clean on retry', 'fail' if retry.reports else 'pass',
+                 ('%d reports, first: %s' % (len(retry.reports), retry.reports[0]))
+                 if retry.reports else '')
+    kunit(out, stage, run, shape, expected, config)
+
+
+def outcome(out, stage, name, run, retry, hung_in, reason):
+    """(RESULT, SECONDS, RUN, NOTE) of test NAME, its retry taken into
+    account; None if a failure was recorded already."""
+    why = reason.get(name.split()[0], '')
+    if name not in run.tests:
+        # Not run: the guest died or hung before or in it.  Only a hang
+        # gets a retry (see retry_plan()).
+        if not (hung_in and retry and name in retry.tests):
+            out.emit(stage, name, 'fail', 'not run: the guest did not finish'
+                     + (' (it hung in %s)' % hung_in if hung_in else ''))
+            return None
+        rres, rsecs, rrep = retry.tests[name]
+        if rres in ('pass', 'skip') and not rrep:
+            if name == hung_in:
+                print('FLAKY: %s: %s (the guest hung in it, it passed on retry: %s)'
+                      % (stage, name, why))
+                return rres, rsecs, retry, ', flaky: the guest hung in it, passed on retry'
+            return rres, rsecs, retry, ', ran on the retry (the guest hung in %s)' % hung_in
+        out.emit(stage, name, 'fail', 'the guest hung%s, then %s on retry, see %s/tap.txt'
+                 % (' in it' if name == hung_in else ' in ' + hung_in, rres, retry.dir),
+                 output_tail([retry], name))
+        return None
+    res, secs, _ = run.tests[name]
+    if not (retry and name in retry.tests and res not in ('pass', 'skip')):
+        return res, secs, run, ''
+    rres, rsecs, rrep = retry.tests[name]
+    if rres == 'pass' and not rrep:
+        print('FLAKY: %s: %s (failed once, passed on retry: %s)' % (stage, name, why))
+        for line in output_tail([run], name):
+            print('    ' + line)
+        return 'pass', rsecs, retry, ', flaky: failed once, passed on retry'
+    out.emit(stage, name, 'fail', 'failed twice, see %s/tap.txt' % retry.dir,
+             output_tail([run, retry], name))
+    return None
+
+
+def kunit(out, stage, run, shape, expected, config=CONFIG):
+    """KUnit, as kunit.py parse saw it; with SHAPE (strict): every suite of
+    config/kunit-suites ran and no case skipped unless expected."""
+    problems = []
+    if run.kunit_ran:
+        txt = run.kunit_txt
+        if not txt or 'FAILED' in txt or 'CRASHED' in txt or 'ERROR' in txt:
+            problems.append('failed, see %s/kunit.txt' % run.dir)
+    if shape is not None:
+        if not run.exists:
+            return
+        for suite in config_lines('kunit-suites', config):
+            if suite not in run.suites:
+                problems.append('suite %s did not run (config/kunit-suites)' % suite)
+        for suite, case, why in run.kunit_skipped:
+            if not find_skip(expected, 'kunit:' + suite, case):
+                problems.append('%s.%s skipped (%s), not in config/expected-skips for %s'
+                                % (suite, case, why or 'no reason', shape))
+    elif not run.kunit_ran:
+        return
+    out.emit(stage, 'KUnit', 'fail' if problems else 'pass',
+             '; '.join(problems) if problems else 'see %s/kunit.txt' % run.dir)
+
+
+def retries(rundir, config=CONFIG):
+    retry, refused = retry_plan(Run(rundir), reasons('retry-once', config))
+    for name, why in refused:
+        print('# not retried: %s: %s' % (name, why), file=sys.stderr)
+    for name, why in retry:
+        print('# retry: %s: %s' % (name, why), file=sys.stderr)
+        print(name)
+
+
+# --- config/expect -----------------------------------------------------------------
+def expect(out, stage, run, kernel, test, want, regex, table_file=None, clean_log=False):
+    """One row of config/expect; see the module's doc.  CLEAN_LOG: the
+    guest's kernel log must be clean too (the patched kernel's)."""
+    name = ' '.join(test.split())
+    pat = re.compile(regex)
+    got = run.tests.get(name, ('not run',))[0] if run.exists else 'not run'
+    lines = run.lines(name)
+    match = next((l for l in lines if pat.search(l)), None)
+    label = '%s on %s' % (name, kernel)
+    if got == want and match and run.finished and not (clean_log and run.reports):
+        out.emit(stage, label, 'pass', 'expected %s: %s' % (want, match.strip()))
+        verdict = 'caught' if want == 'fail' else 'ok'
+    else:
+        if want == 'fail' and got == 'pass':
+            why = 'known-bad kernel not caught: the test passed'
+        elif got != want:
+            why = 'expected %s, got %s' % (want, got)
+        elif not match:
+            why = 'expected %s for the reason /%s/, which its output does not show' % (want, regex)
+        elif clean_log and run.reports:
+            why = 'kernel log report: %s' % run.reports[0]
+        else:
+            why = 'the guest did not finish, see %s/console.log' % run.dir
+        out.emit(stage, label, 'fail', why, output_tail([run], name))
+        verdict = 'NOT CAUGHT' if want == 'fail' else 'FAIL'
+    if table_file:
+        known_bad_row(table_file, kernel, name, want, got + (': ' + match.strip() if match else ''),
+                      verdict)
+
+
+def known_bad_row(path, kernel, test, expected, got, verdict):
+    with open(path, 'a') as f:
+        f.write('\t'.join(x.replace('\t', ' ') for x in (kernel, test, expected, got, verdict)) + '\n')
+
+
+def known_bad_table(path):
+    rows = [l.split('\t') for l in read_lines(path)]
+    print('==== known-bad kernels: the tests must fail there')
+    head = ('kernel', 'test', 'expected', 'got', '')
+    w = [max([len(head[i])] + [min(len(r[i]), 72) for r in rows]) for i in range(4)]
+    fmt = '  %-*s  %-*s  %-*s  %-*s  %s'
+    print(fmt % (w[0], head[0], w[1], head[1], w[2], head[2], w[3], head[3], head[4]))
+    for r in rows:
+        cut = [c if len(c) <= 72 else c[:69] + '...' for c in r]
+        print(fmt % (w[0], cut[0], w[1], cut[1], w[2], cut[2], w[3], cut[3], cut[4]))
+
+
+def runs_table(runs):
+    """What each of a stage's guest runs cost: "LABEL=RUNDIR" each."""
+    print('==== guest runs: what each cost (wall time), two at a time')
+    print('  %-12s %-17s %-14s %-7s %-9s %6s  %s' % (
+        'run', 'cpu', 'append', 'accel', 'phys bits', 'wall', 'tests'))
+    total = 0
+    for arg in runs:
+        label, _, d = arg.partition('=')
+        r = Run(d)
+        if not r.exists:
+            continue
+        secs = r.seconds() or 0
+        total += secs
+        c = [x[0] for x in r.tests.values()]
+        subs = sum(len(sub_skips(r.lines(n))) for n in r.tests)
+        append = r.read('cmdline').split('no_timer_check', 1)[-1].strip()
+        bits = next((l.split(':', 1)[1].split()[0] for l in r.console
+                     if l.startswith('# address sizes')), '?')
+        print('  %-12s %-17s %-14s %-7s %-9s %3dm%02ds  %d passed, %d failed, %d skipped%s' % (
+            label, r.read('cpu').strip() or '?', append or '-',
+            r.read('accel').strip().replace('tcg,thread=', ''), bits, secs // 60, secs % 60,
+            c.count('pass'), len(c) - c.count('pass') - c.count('skip'), c.count('skip'),
+            ', %d sub-tests skipped' % subs if subs else ''))
+    print('  %-12s %-17s %-14s %-7s %-9s %3dm%02ds  guest time in all' % (
+        'all', '', '', '', '', total // 60, total % 60))
+
+
+# --- the suite ---------------------------------------------------------------------
+def gather(dirs):
+    """Patched results of DIRS; a later directory overrides an earlier one,
+    and a directory whose name ends in -retry only adds retries."""
+    patched, listed, retried = {}, [], set()
+    for d in dirs:
+        r = Run(d)
+        if not r.exists:
+            continue
+        if d.rstrip('/').endswith('-retry'):
+            retried |= set(r.tests)
+        else:
+            listed += [x for x in r.listed if x not in listed]
+        patched.update(r.tests)
     return patched, listed, retried
 
 
 def regressions(basedir, patcheddirs):
     """Tests that pass on base and not on patched: candidates for a retry."""
-    base, _, _, _ = load(basedir)
+    base = Run(basedir).tests
     patched, listed, _ = gather(patcheddirs)
     for name in listed:
         b, p = base.get(name), patched.get(name)
@@ -200,60 +619,164 @@ def regressions(basedir, patcheddirs):
             print(name)
 
 
-def compare(stage, basedir, patcheddirs):
-    base, _, _, _ = load(basedir)
+def verdict(name, b, p, retried, envskips):
+    """(RESULT, NOTE, SHOW-TAIL) of a suite test: base result B, patched P."""
+    bres = b[0] if b else 'absent'
+    if p is None:
+        return 'fail', 'not run on patched: the guest did not finish', False
+    pres, secs, prep = p
+    if prep and not (b and b[2]):
+        return 'fail', 'kernel log report on patched only', False
+    if pres == 'pass':
+        return 'pass', secs + 's' + (', flaky: failed once, passed on retry'
+                                     if name in retried else ''), False
+    if pres == 'skip':
+        if bres == 'pass' and name in envskips:
+            return 'skip', 'passes on base, skipped on patched: ' + envskips[name], False
+        if bres == 'pass':
+            return 'fail', 'passes on base, skipped on patched', True
+        return 'skip', 'skipped by the test', False
+    if bres in ('fail', 'timeout'):
+        return 'skip', 'known on base (%s on base, %s on patched)' % (bres, pres), False
+    return 'fail', '%s on patched, %s on base' % (pres, bres), True
+
+
+def compare(out, stage, basedir, patcheddirs, counted_stage=None, counted=(), config=CONFIG):
+    base = Run(basedir).tests
     patched, listed, retried = gather(patcheddirs)
-    envskips = reasons('env-skips')
+    envskips = reasons('env-skips', config)
     known = []
-    with open(RESULTS, 'a') as out:
-        for name in listed:
-            b = base.get(name)
-            p = patched.get(name)
-            bres = b[0] if b else 'absent'
-            if p is None:
-                emit(out, stage, name, 'fail', 'not run on patched: the guest did not finish')
-                continue
-            pres, secs, prep = p
-            if prep and not (b and b[2]):
-                emit(out, stage, name, 'fail', 'kernel log report on patched only')
-            elif pres == 'pass':
-                emit(out, stage, name, 'pass', secs + 's' +
-                     (', flaky: failed once, passed on retry' if name in retried else ''))
-            elif pres == 'skip':
-                if bres == 'pass' and name in envskips:
-                    emit(out, stage, name, 'skip',
-                         'passes on base, skipped on patched: ' + envskips[name])
-                elif bres == 'pass':
-                    emit(out, stage, name, 'fail', 'passes on base, skipped on patched',
-                         patcheddirs)
-                else:
-                    emit(out, stage, name, 'skip', 'skipped by the test')
-            elif bres in ('fail', 'timeout'):
-                known.append(name)
-                emit(out, stage, name, 'skip', 'known on base (%s on base, %s on patched)' % (bres, pres))
-            else:
-                emit(out, stage, name, 'fail', '%s on patched, %s on base' % (pres, bres),
-                     patcheddirs)
-        for name, why in reasons('suite-skip').items():
-            if name in base:
-                emit(out, stage, name, 'skip', 'not run on patched (config/suite-skip: %s); '
+    for name in listed:
+        res, note, tail = verdict(name, base.get(name), patched.get(name), retried, envskips)
+        if note.startswith('known on base'):
+            known.append(name)
+        out.emit(stage, name, res, note, output_tail([Run(d) for d in patcheddirs], name)
+                 if tail else ())
+    # Stage b's tests that base has too: counted there, failed here only.
+    cp, clisted, cretried = gather(counted)
+    for name in clisted:
+        if name in listed or name not in base:
+            continue
+        res, note, _ = verdict(name, base.get(name), cp.get(name), cretried, envskips)
+        if res == 'fail':
+            amend(out, counted_stage, name, '%s: %s' % (stage, note))
+    for name, why in reasons('suite-skip', config).items():
+        if name in base:
+            out.emit(stage, name, 'skip', 'not run on patched (config/suite-skip: %s); '
                      '%s on base' % (why, base[name][0]))
     if known:
         print('# %s: known on base (fail on base and patched): %s' % (stage, ', '.join(known)))
 
 
+def amend(out, stage, name, note):
+    """Turn STAGE's line for NAME into a failure (it stays counted once)."""
+    lines = read(out.path).splitlines(True) if out.path else []
+    for i, line in enumerate(lines):
+        f = line.rstrip('\n').split('\t')
+        if f[0] == stage and f[1] == name:
+            if f[2] != 'fail':
+                lines[i] = '%s\t%s\tfail\t%s\n' % (stage, name, note)
+                print('FAIL: %s: %s (%s)' % (stage, name, note))
+                with open(out.path, 'w') as o:
+                    o.writelines(lines)
+            return
+    out.emit(stage, name, 'fail', note)
+
+
+def figures(rundirs, config=CONFIG):
+    """The "# # ..." lines (the test's own ksft_print_msg() output) of the
+    tests config/figures lists, from every run directory that ran them."""
+    wanted = reasons('figures', config)
+    for d in rundirs:
+        for name, lines in Run(d).output.items():
+            if name.split()[0] in wanted:
+                print('  %s, %s:' % (name, os.path.basename(d.rstrip('/'))))
+                for f in lines:
+                    if f.startswith('# # ') and 'Totals:' not in f:
+                        print('    ' + f[4:])
+
+
+def series_names(path):
+    return {l.split()[0] for l in read_lines(path) if l.strip()} if path else set()
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog='results.py', description=__doc__.split('\n')[0])
+    sub = p.add_subparsers(dest='cmd', required=True)
+    a = sub.add_parser('record')
+    a.add_argument('stage')
+    a.add_argument('rundir')
+    a.add_argument('--retry')
+    a.add_argument('--shape')
+    a.add_argument('--series')
+    a = sub.add_parser('retries')
+    a.add_argument('rundir')
+    a = sub.add_parser('expect')
+    for x in ('stage', 'rundir', 'kernel', 'test', 'result', 'regex'):
+        a.add_argument(x)
+    a.add_argument('--table')
+    a.add_argument('--clean-log', action='store_true')
+    a = sub.add_parser('known-bad-row')
+    for x in ('file', 'kernel', 'test', 'expected', 'got', 'verdict'):
+        a.add_argument(x)
+    a = sub.add_parser('known-bad-table')
+    a.add_argument('file')
+    a = sub.add_parser('runs-table')
+    a.add_argument('runs', nargs='*', help='LABEL=RUNDIR')
+    a = sub.add_parser('regressions')
+    a.add_argument('basedir')
+    a.add_argument('patcheddirs', nargs='*')
+    a = sub.add_parser('compare')
+    a.add_argument('stage')
+    a.add_argument('basedir')
+    a.add_argument('patcheddirs', nargs='*')
+    a.add_argument('--counted', nargs='+', default=[], metavar=('STAGE', 'DIR'))
+    a = sub.add_parser('figures')
+    a.add_argument('rundirs', nargs='*')
+    a = sub.add_parser('shape')
+    a.add_argument('field', choices=('names', 'cpu', 'append'))
+    a.add_argument('name', nargs='?')
+    a = sub.add_parser('expect-rows')
+    a.add_argument('stage')
+    args = p.parse_args(argv)
+
+    out = Results()
+    if args.cmd == 'record':
+        record(out, args.stage, Run(args.rundir), Run(args.retry) if args.retry else None,
+               args.shape, series_names(args.series))
+    elif args.cmd == 'retries':
+        retries(args.rundir)
+    elif args.cmd == 'expect':
+        expect(out, args.stage, Run(args.rundir), args.kernel, args.test, args.result,
+               args.regex, args.table, args.clean_log)
+    elif args.cmd == 'known-bad-row':
+        known_bad_row(args.file, args.kernel, args.test, args.expected, args.got, args.verdict)
+    elif args.cmd == 'known-bad-table':
+        known_bad_table(args.file)
+    elif args.cmd == 'runs-table':
+        runs_table(args.runs)
+    elif args.cmd == 'regressions':
+        regressions(args.basedir, args.patcheddirs)
+    elif args.cmd == 'compare':
+        c = args.counted
+        compare(out, args.stage, args.basedir, args.patcheddirs, c[0] if c else None, c[1:])
+    elif args.cmd == 'figures':
+        figures(args.rundirs)
+    elif args.cmd == 'shape':
+        rows = shapes()
+        if args.field == 'names':
+            print('\n'.join(r[0] for r in rows))
+        else:
+            row = [r for r in rows if r[0] == args.name]
+            if not row:
+                fail('no shape %s in config/shapes' % args.name)
+            print(row[0][1] if args.field == 'cpu' else row[0][2])
+    elif args.cmd == 'expect-rows':
+        # N<TAB>KERNEL<TAB>APPEND (- for none)<TAB>TEST<TAB>RESULT<TAB>REGEX
+        for i, r in enumerate(table('expect', 6)):
+            if r[0] == args.stage:
+                print('\t'.join([str(i + 1)] + r[1:]))
+
+
 if __name__ == '__main__':
-    if sys.argv[1] == 'record':
-        record(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
-    elif sys.argv[1] == 'retries':
-        retries(sys.argv[2])
-    elif sys.argv[1] == 'regressions':
-        regressions(sys.argv[2], sys.argv[3:])
-    elif sys.argv[1] == 'figures':
-        figures(sys.argv[2:])
-    elif sys.argv[1] == 'compare':
-        compare(sys.argv[2], sys.argv[3], sys.argv[4:])
-    else:
-        sys.exit('usage: results.py record STAGE RUNDIR [RETRYDIR] | retries RUNDIR | '
-                 'regressions BASEDIR PATCHEDDIR... | figures RUNDIR... | '
-                 'compare STAGE BASEDIR PATCHEDDIR...')
+    main(sys.argv[1:])

@@ -40,6 +40,7 @@ ntests=$(sed -e 's/#.*//' "$list" | grep -c '[^[:space:]]' || true)
 cmdline="console=ttyS0 panic=-1 quiet log_buf_len=8M no_timer_check ${append}"
 echo "$cmdline" >"$out/cmdline"
 echo "$accel" >"$out/accel"
+echo "$cpu" >"$out/cpu"
 log "booting $name: $ntests tests, -accel $accel -smp $smp -cpu $cpu, '$append' (limit $(fmt_secs "$otimeout"))"
 start=$(date +%s)
 set +e

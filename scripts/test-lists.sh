@@ -14,6 +14,8 @@
 #                                   config/series-tests lists them)
 #   test-lists.sh mmu TESTS.TXT     config/mmu-tests (those the build has)
 #   test-lists.sh mmu-rest TESTS.TXT  mmu minus the targeted tests
+#   test-lists.sh noseries TESTS.TXT  suite minus the series' own tests
+#                                   (for npt=0, where they all skip)
 . "$(dirname "$0")/lib.sh"
 
 entries() { sed -e 's/#.*//' -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' "$1" 2>/dev/null | grep . || true; }
@@ -48,5 +50,8 @@ mmu)	# config/mmu-tests that the selftests build has
 rest|mmu-rest)
 	t=$("$0" targeted | cut -d' ' -f1)
 	if [ "$1" = rest ]; then entries "${2:?tests.txt}"; else "$0" mmu "${2:?tests.txt}"; fi | while read -r x; do grep -qx "$x" <<<"$t" || echo "$x"; done ;;
-*) die "usage: test-lists.sh series|private|targeted|demo|suite|rest|mmu|mmu-rest [TESTS.TXT]" ;;
+noseries)
+	t=$("$0" series | cut -d' ' -f1)
+	entries "${2:?tests.txt}" | while read -r x; do grep -qx "$x" <<<"$t" || echo "$x"; done ;;
+*) die "usage: test-lists.sh series|private|targeted|demo|suite|rest|mmu|mmu-rest|noseries [TESTS.TXT]" ;;
 esac

@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""Unit tests of results.py's rules (retry, skip, counting), in the style of
+the kernel's tools/testing/kunit/kunit_tool_test.py: canned guest output in
+test_data/, turned into run directories by parse-results.py.  Seconds.
+
+    python3 scripts/results_test.py        (or: python3 -m unittest discover -s scripts -p '*_test.py')
+"""
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from contextlib import redirect_stdout, redirect_stderr
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import results  # noqa: E402
+
+DATA = os.path.join(HERE, 'test_data')
+CONFIG = os.path.join(DATA, 'config')
+SERIES = {'x86/private_mem_shared_bit_test', 'x86/private_mem_nested_test',
+          'x86/private_mem_stress_test', 'x86/private_mem_attr_flip_test'}
+
+
+def test_data_path(name):
+    return os.path.join(DATA, name)
+
+
+def read_lines(name):
+    return results.read_lines(test_data_path(name))
+
+
+def write(path, text, mode='w'):
+    with open(path, mode) as f:
+        f.write(text)
+
+
+class RunDirs:
+    """Run directories made from canned consoles, in a temporary build/results."""
+
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix='results_test.')
+        self.results = os.path.join(self.tmp, 'results')
+        os.makedirs(self.results)
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp)
+
+    def from_console(self, name, console, tests, ktap='kunit_ok.ktap', out=None,
+                     kunit_txt='kunit_ok.txt'):
+        d = os.path.join(self.results, name)
+        os.makedirs(d)
+        text = results.read(test_data_path(console))
+        text = text.replace('@KTAP@\n', results.read(test_data_path(ktap)) if ktap else '')
+        if out:
+            text = text.replace('@OUT@\n', results.read(test_data_path(out)))
+        write(os.path.join(d, 'console.log'), text)
+        write(os.path.join(d, 'tests.list'), ''.join(t + '\n' for t in tests))
+        with open(os.path.join(d, 'summary.txt'), 'w') as summary:
+            subprocess.run([sys.executable, '-B', os.path.join(HERE, 'parse-results.py'),
+                            os.path.join(d, 'console.log'), d], stdout=summary, check=False)
+        if kunit_txt and os.path.getsize(os.path.join(d, 'kunit.ktap')):
+            shutil.copy(test_data_path(kunit_txt), os.path.join(d, 'kunit.txt'))
+        write(os.path.join(d, 'seconds'), '61\n')
+        return d
+
+    def from_table(self, name, rows):
+        """A run directory from "TEST RESULT" rows (a base or suite run)."""
+        d = os.path.join(self.results, name)
+        os.makedirs(d)
+        with open(os.path.join(d, 'results.tsv'), 'w') as f:
+            for i, (test, res) in enumerate(rows):
+                f.write('%d\t%s\t%s\t1.00\t0\n' % (i + 1, test, res))
+        write(os.path.join(d, 'tests.list'), ''.join(t + '\n' for t, _ in rows))
+        write(os.path.join(d, 'summary.txt'), '# %d tests\n' % len(rows))
+        write(os.path.join(d, 'console.log'), 'WB-GUEST-START\nWB-GUEST-DONE\n')
+        return d
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.dirs = RunDirs()
+        self.tsv = os.path.join(self.dirs.tmp, 'results.tsv')
+        write(self.tsv, '')
+        self.out = results.Results(self.tsv)
+        self.stdout = io.StringIO()
+        self._env = dict(os.environ)
+        os.environ.pop('CHECK_RUNS', None)
+
+    def tearDown(self):
+        os.environ.clear()
+        os.environ.update(self._env)
+        self.dirs.cleanup()
+
+    def rows(self):
+        return [l.split('\t') for l in results.read_lines(self.tsv)]
+
+    def row(self, name):
+        got = [r for r in self.rows() if r[1] == name]
+        self.assertEqual(len(got), 1, 'want one line for %s, got %s' % (name, got))
+        return got[0]
+
+    def record(self, d, shape=None, retry=None):
+        with redirect_stdout(self.stdout):
+            results.record(self.out, 'targeted/x', results.Run(d),
+                           results.Run(retry) if retry else None, shape, SERIES, CONFIG)
+
+
+class QemuSignatureTest(unittest.TestCase):
+    """Only the QEMU signature is retried."""
+
+    def check(self, name, want):
+        ok, why = results.qemu_signature(read_lines(name))
+        self.assertEqual(ok, want, '%s: %s' % (name, why))
+        return why
+
+    def test_shutdown_is_retried(self):
+        self.assertIn('SHUTDOWN', self.check('stress_shutdown.out', True))
+
+    def test_internal_error_is_retried(self):
+        self.check('stress_internal_error.out', True)
+
+    def test_two_vcpus_shut_down_interleaved(self):
+        self.check('stress_two_shutdowns.out', True)
+
+    def test_unjustified_exit_fails_at_once(self):
+        self.assertIn('unjustified exit', self.check('stress_unjustified.out', False))
+
+    def test_shutdown_with_unjustified_exit_fails_at_once(self):
+        self.check('stress_shutdown_and_unjustified.out', False)
+
+    def test_data_mismatch_fails_at_once(self):
+        self.assertIn('data mismatch', self.check('stress_mismatch.out', False))
+
+    def test_guest_assertion_fails_at_once(self):
+        self.assertIn('guest assertion', self.check('guest_exception.out', False))
+
+    def test_no_signature_fails_at_once(self):
+        self.assertIn('no QEMU signature', self.check('segfault.out', False))
+
+    def test_triple_fault_and_emulation_failure(self):
+        self.assertTrue(results.qemu_signature(['# nested guest: triple fault'])[0])
+        self.assertTrue(results.qemu_signature(['# KVM_EXIT_INTERNAL_ERROR: emulation failure'])[0])
+
+
+class RetryPlanTest(Base):
+    def plan(self, d):
+        return results.retry_plan(results.Run(d), results.reasons('retry-once', CONFIG))
+
+    def test_shutdown_of_a_listed_test_is_retried(self):
+        d = self.dirs.from_console('r', 'stress-fail.console', [
+            'x86/private_mem_stress_test -d 10', 'x86/private_mem_stress_test -b 47 -d 10'],
+            out='stress_shutdown.out')
+        retry, refused = self.plan(d)
+        self.assertEqual([n for n, _ in retry], ['x86/private_mem_stress_test -d 10'])
+        self.assertEqual(refused, [])
+
+    def test_unjustified_exit_of_a_listed_test_is_not(self):
+        d = self.dirs.from_console('r', 'stress-fail.console', [
+            'x86/private_mem_stress_test -d 10', 'x86/private_mem_stress_test -b 47 -d 10'],
+            out='stress_unjustified.out')
+        retry, refused = self.plan(d)
+        self.assertEqual(retry, [])
+        self.assertEqual(refused[0][0], 'x86/private_mem_stress_test -d 10')
+
+    def test_hang_retries_the_hung_test_and_those_after_it(self):
+        d = self.dirs.from_console('r', 'stress-hung.console', [
+            'x86/private_mem_stress_test -d 10', 'x86/private_mem_stress_test -b 47 -d 10'])
+        retry, _ = self.plan(d)
+        self.assertEqual([n for n, _ in retry], ['x86/private_mem_stress_test -d 10',
+                                                 'x86/private_mem_stress_test -b 47 -d 10'])
+
+    def test_hang_in_an_unlisted_test_is_not_retried(self):
+        d = self.dirs.from_console('r', 'stress-hung.console', [
+            'x86/private_mem_stress_test -d 10'])
+        rc = results.reasons('retry-once', CONFIG)
+        rc.pop('x86/private_mem_stress_test')
+        retry, refused = results.retry_plan(results.Run(d), rc)
+        self.assertEqual(retry, [])
+        self.assertIn('hung', refused[0][1])
+
+
+class RecordRetryTest(Base):
+    def test_retried_shutdown_that_passes_is_a_flaky_pass(self):
+        tests = ['x86/private_mem_stress_test -d 10', 'x86/private_mem_stress_test -b 47 -d 10']
+        d = self.dirs.from_console('r', 'stress-fail.console', tests, out='stress_shutdown.out')
+        r = self.dirs.from_console('r-retry', 'stress-retry.console', tests[:1])
+        self.record(d, 'phys52-5lvl', r)
+        res = self.row(tests[0])
+        self.assertEqual(res[2], 'pass')
+        self.assertIn('flaky', res[3])
+        self.assertIn('FLAKY', self.stdout.getvalue())
+
+    def test_hung_guest_retried_counts_each_test_once(self):
+        tests = ['x86/private_mem_stress_test -d 10', 'x86/private_mem_stress_test -b 47 -d 10']
+        d = self.dirs.from_console('r', 'stress-hung.console', tests)
+        r = self.dirs.from_console('r-retry', 'stress-retry.console', tests)
+        self.record(d, 'phys52-5lvl', r)
+        self.assertEqual(self.row(tests[0])[2], 'pass')
+        self.assertIn('hung in it', self.row(tests[0])[3])
+        self.assertEqual(self.row(tests[1])[2], 'pass')
+        self.assertEqual(self.row('guest finished')[2], 'pass')
+
+    def test_hung_guest_without_retry_fails(self):
+        tests = ['x86/private_mem_stress_test -d 10', 'x86/private_mem_stress_test -b 47 -d 10']
+        d = self.dirs.from_console('r', 'stress-hung.console', tests)
+        self.record(d, 'phys52-5lvl')
+        self.assertEqual(self.row(tests[0])[2], 'fail')
+        self.assertEqual(self.row(tests[1])[2], 'fail')
+        self.assertEqual(self.row('guest finished')[2], 'fail')
+
+
+class SkipRuleTest(Base):
+    tests = ['x86/private_mem_shared_bit_test', 'x86/private_mem_nested_test',
+             'set_memory_region_test']
+
+    def test_expected_sub_test_skips_on_their_shape_pass(self):
+        d = self.dirs.from_console('r', 'phys40.console', self.tests)
+        self.record(d, 'phys40')
+        res = self.row('x86/private_mem_shared_bit_test')
+        self.assertEqual(res[2], 'pass', res)
+        self.assertIn('bit 47: MAXPHYADDR is 40', res[3])
+        self.assertEqual([r for r in self.rows() if r[2] == 'fail'], [])
+
+    def test_the_same_skips_on_another_shape_fail(self):
+        d = self.dirs.from_console('r', 'phys40.console', self.tests)
+        self.record(d, 'phys52-5lvl')
+        res = self.row('x86/private_mem_shared_bit_test')
+        self.assertEqual(res[2], 'fail')
+        self.assertIn('bit 47: MAXPHYADDR is 40', res[3])
+
+    def test_an_expected_skip_that_does_not_happen_fails(self):
+        d = self.dirs.from_console('r', 'phys52-all-bits.console', self.tests[:1])
+        self.record(d, 'phys52-4lvl')
+        res = self.row('x86/private_mem_shared_bit_test')
+        self.assertEqual(res[2], 'fail')
+        self.assertIn('did the guest get the shape', res[3])
+
+    def test_whole_series_test_skip_fails_on_npt1(self):
+        d = self.dirs.from_console('r', 'series-skip.console', [
+            'x86/private_mem_nested_test', 'x86/private_mem_conversions_test'])
+        self.record(d, 'phys52-5lvl')
+        self.assertEqual(self.row('x86/private_mem_nested_test')[2], 'fail')
+        self.assertIn('KVM_X86_SW_PROTECTED_VM', self.row('x86/private_mem_nested_test')[3])
+        # Not a series test: a skip stays a skip.
+        self.assertEqual(self.row('x86/private_mem_conversions_test')[2], 'skip')
+
+    def test_without_a_shape_a_skip_is_a_skip(self):
+        d = self.dirs.from_console('r', 'series-skip.console', ['x86/private_mem_nested_test'])
+        self.record(d, None)
+        self.assertEqual(self.row('x86/private_mem_nested_test')[2], 'skip')
+
+    def test_kunit_present_and_clean_passes(self):
+        d = self.dirs.from_console('r', 'phys40.console', self.tests)
+        self.record(d, 'phys40')
+        self.assertEqual(self.row('KUnit')[2], 'pass')
+
+    def test_skipped_kunit_case_fails_unless_listed(self):
+        d = self.dirs.from_console('r', 'phys40.console', self.tests, ktap='kunit_skip.ktap')
+        self.record(d, 'phys40')
+        res = self.row('KUnit')
+        self.assertEqual(res[2], 'fail')
+        self.assertIn('test_tdx_bit_51 skipped', res[3])
+        self.assertNotIn('test_optional', res[3])    # listed for every shape
+
+    def test_missing_kunit_suite_fails(self):
+        d = self.dirs.from_console('r', 'phys40.console', self.tests, ktap='kunit_other_suite.ktap')
+        self.record(d, 'phys40')
+        self.assertIn('kvm_x86_private_access did not run', self.row('KUnit')[3])
+
+    def test_no_kunit_at_all_fails(self):
+        d = self.dirs.from_console('r', 'phys40.console', self.tests, ktap=None)
+        self.record(d, 'phys40')
+        self.assertEqual(self.row('KUnit')[2], 'fail')
+
+
+class ExpectTest(Base):
+    def expect(self, d, row):
+        stage, kernel, append, test, res, regex = results.table('expect', 6, CONFIG)[row]
+        table = os.path.join(self.dirs.tmp, 'known-bad.tsv')
+        with redirect_stdout(self.stdout):
+            results.expect(self.out, stage, results.Run(d), kernel, test, res, regex, table)
+        return self.rows()[-1], results.read(table).split('\t')
+
+    def test_flip_test_fails_on_base(self):
+        d = self.dirs.from_console('b', 'flip-base.console', ['x86/private_mem_attr_flip_test -d 10'])
+        res, row = self.expect(d, 0)
+        self.assertEqual(res[2], 'pass', res)
+        self.assertEqual(row[4].strip(), 'caught')
+
+    def test_known_bad_kernel_that_passes_is_not_caught(self):
+        d = self.dirs.from_console('b', 'flip-patched.console', ['x86/private_mem_attr_flip_test -d 10'])
+        res, row = self.expect(d, 0)
+        self.assertEqual(res[2], 'fail')
+        self.assertIn('known-bad kernel not caught', res[3])
+        self.assertEqual(row[4].strip(), 'NOT CAUGHT')
+
+    def test_npt0_skip_for_the_vm_type_is_the_pass(self):
+        d = self.dirs.from_console('n', 'series-skip.console', ['x86/private_mem_nested_test'])
+        res, _ = self.expect(d, 1)
+        self.assertEqual(res[2], 'pass', res)
+
+    def test_npt0_pass_is_a_failure(self):
+        d = self.dirs.from_console('n', 'phys40.console', ['x86/private_mem_nested_test'])
+        res, _ = self.expect(d, 1)
+        self.assertEqual(res[2], 'fail')
+        self.assertIn('expected skip, got pass', res[3])
+
+
+class CountingTest(Base):
+    """Each test is counted once: stage b's tests aren't counted again by
+    the suite's comparison, whose failures amend stage b's line."""
+
+    def compare(self, suite, counted):
+        with redirect_stdout(self.stdout):
+            results.compare(self.out, 'suite/npt1', self.base, suite, 'targeted/x', counted, CONFIG)
+
+    def setUp(self):
+        super().setUp()
+        self.base = self.dirs.from_table('base', [
+            ('kvm_page_table_test', 'pass'), ('guest_memfd_test', 'pass'),
+            ('vm_types_test', 'pass'), ('hardware_disable_test', 'timeout')])
+        self.suite = self.dirs.from_table('patched-suite', [
+            ('kvm_page_table_test', 'pass'), ('hardware_disable_test', 'timeout')])
+
+    def test_targeted_tests_are_not_counted_twice(self):
+        t = self.dirs.from_table('targeted', [
+            ('guest_memfd_test', 'pass'), ('vm_types_test', 'pass'),
+            ('x86/private_mem_attr_flip_test', 'pass')])
+        self.out.emit('targeted/x', 'guest_memfd_test', 'pass', '1s')
+        self.out.emit('targeted/x', 'vm_types_test', 'pass', '1s')
+        self.compare([self.suite], [t])
+        names = [r[1] for r in self.rows()]
+        for n in set(names):
+            self.assertEqual(names.count(n), 1, n)
+        self.assertEqual(self.row('hardware_disable_test')[2], 'skip')    # known on base
+
+    def test_regression_of_a_targeted_test_amends_its_line(self):
+        t = self.dirs.from_table('targeted', [('guest_memfd_test', 'skip'), ('vm_types_test', 'pass')])
+        self.out.emit('targeted/x', 'guest_memfd_test', 'skip', 'skipped by the test')
+        self.out.emit('targeted/x', 'vm_types_test', 'pass', '1s')
+        self.compare([self.suite], [t])
+        res = self.row('guest_memfd_test')
+        self.assertEqual(res[0], 'targeted/x')
+        self.assertEqual(res[2], 'fail')
+        self.assertIn('passes on base, skipped on patched', res[3])
+
+    def test_suite_regression_fails(self):
+        suite = self.dirs.from_table('patched-suite2', [('kvm_page_table_test', 'fail')])
+        self.compare([suite], [])
+        self.assertEqual(self.row('kvm_page_table_test')[2], 'fail')
+
+
+class FreshResultsTest(Base):
+    def test_an_earlier_run_is_never_read(self):
+        d = self.dirs.from_table('targeted-old', [('vm_types_test', 'pass')])
+        runs = os.path.join(self.dirs.tmp, 'runs')
+        write(runs, 'targeted-new\n')
+        os.environ['CHECK_RUNS'] = runs
+        os.environ['BUILD'] = self.dirs.tmp
+        with redirect_stderr(io.StringIO()), self.assertRaises(SystemExit) as e:
+            results.Run(d)
+        self.assertIn('earlier run', str(e.exception))
+        write(runs, 'targeted-old\n', 'a')
+        self.assertTrue(results.Run(d).exists)
+
+
+class KtapTest(unittest.TestCase):
+    def test_suites_and_skips(self):
+        suites, skipped = results.parse_ktap(test_data_path('kunit_skip.ktap'))
+        self.assertEqual(suites, {'kvm_x86_private_access': 'ok'})
+        self.assertEqual(skipped, [('kvm_x86_private_access', 'test_tdx_bit_51', '5-level paging is off'),
+                                   ('kvm_x86_private_access', 'test_optional', 'not on this host')])
+
+
+class ConfigTest(unittest.TestCase):
+    """The workbench's own config/ parses."""
+
+    def test_project_config(self):
+        shapes = results.shapes()
+        self.assertTrue(shapes and shapes[0][1] == 'max,phys-bits=52', shapes)
+        names = {s[0] for s in shapes}
+        for row in results.table('expected-skips', 4):
+            self.assertTrue(row[0] == '*' or row[0] in names, row)
+        for row in results.table('expect', 6):
+            self.assertIn(row[0], ('known-bad', 'targeted'))
+            self.assertIn(row[1], ('base', 'patched'))
+            self.assertIn(row[4], ('pass', 'skip', 'fail'))
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=1)
