@@ -1,12 +1,16 @@
 #!/bin/bash
-# checkpatch.pl --strict on every patch of the series: no error, warning or
-# check, except the types listed for a patch in config/checkpatch-exceptions.
+# checkpatch.pl --strict on every patch of the series and on the cover letter
+# (whose body git am would read as a commit message too): no error, warning
+# or check, except the types listed for a patch in
+# config/checkpatch-exceptions.
 . "$(dirname "$0")/lib.sh"
 
 src=$(base_src 2>/dev/null)
 mapfile -t series < <(series_patches)
 [ ${#series[@]} -gt 0 ] || { log "checkpatch: no patches"; exit 0; }
 rc=0
+cover=$TOP/patches/0000-cover-letter.patch
+[ ! -f "$cover" ] || series=("$cover" "${series[@]}")
 for p in "${series[@]}"; do
 	f=$(basename "$p")
 	ignore=()
@@ -18,7 +22,16 @@ for p in "${series[@]}"; do
 	[ ${#ignore[@]} -eq 0 ] || args+=(--ignore "$(IFS=,; echo "${ignore[*]}")")
 	# Debian's python3 first: checkpatch.pl runs scripts/spdxcheck.py with
 	# "env python3", which needs python3-ply and python3-git.
-	if out=$(cd "$src" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl "${args[@]}" "$p" 2>&1) && [ -z "$out" ]; then
+	in=$p
+	if [ "$p" = "$cover" ]; then
+		# Only the headers and the blurb: the shortlog and diffstat that
+		# git format-patch appends aren't prose (long "create mode" lines).
+		in=$BUILD/gates/cover-blurb.patch
+		mkdir -p "$(dirname "$in")"
+		awk '/^[^ ].* \([0-9]+\):$/ { exit } { print }' "$p" >"$in"
+		args+=(--ignore NOT_UNIFIED_DIFF)
+	fi
+	if out=$(cd "$src" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl "${args[@]}" "$in" 2>&1) && [ -z "$out" ]; then
 		result checkpatch "$f" pass
 	else
 		echo "$out" | sed 's/^/    /' >&2
