@@ -123,6 +123,26 @@ while IFS=$'\t' read -r kind name patch g; do
 	python3 "$TOP"/scripts/mutants.py verdict "$out" "$patch" "$BUILD/results/mutant-$name" \
 		"$BUILD/results/mutant-baseline-$g" "$b" "$secs"
 done <"$out/plan"
+
+# MUTANTS_CALLBACK=FILE (make check): also build the callback kernel
+# (bench/NNNN-*.patch on the same tree, see scripts/build-callback.sh)
+# here, incrementally, and copy its vmlinux to FILE; a failure leaves FILE
+# absent and its log in build/mutants/callback.log.
+if [ -n "${MUTANTS_CALLBACK:-}" ]; then
+	rm -f "$MUTANTS_CALLBACK"
+	reset_src
+	ok=1
+	for p in "$TOP"/bench/[0-9][0-9][0-9][0-9]-*.patch; do
+		git -C "$SRC" apply "$p" 2>>"$out/callback.log" ||
+			{ echo "$(basename "$p") does not apply" >>"$out/callback.log"; ok=; break; }
+	done
+	if [ -n "$ok" ] && build callback; then
+		cp "$OBJ/vmlinux" "$MUTANTS_CALLBACK"
+		log "callback kernel (bench/): built in ${secs}s"
+	else
+		warn "callback kernel (bench/): not built (log: ${out#"$TOP"/}/callback.log)"
+	fi
+fi
 reset_src
 
 echo "==== mutants (mutants/, scripts/mutants.py)"
