@@ -395,37 +395,50 @@ suite_skip() {
 # npt=1: every test but the targeted ones, which stage b ran (on the first
 # shape, compared with base here but counted there).  npt=0: config/mmu-tests
 # (SUITE_NPT0=full: every test but the series' own, which all skip there).
-# Base results are cached under $CACHE (scripts/base-suite.sh).
+# Patched runs first; the base then runs only the tests whose verdict
+# depends on it (results.py base-needed: those that did not pass cleanly on
+# patched), and its results are cached under $CACHE (scripts/base-suite.sh).
+# suite_half npt1|npt0: one half, patched then base, in the background.
+suite_half() {
+	local n=$1 args=
+	[ "$n" = npt1 ] || args=kvm_amd.npt=0
+	guest "patched-suite-$n" "$PK" "$PB" "$out/suite-patched-$n.list" -a "$args" || true
+	python3 "$TOP"/scripts/results.py base-needed "$bt" "$BUILD/results/patched-suite-$n" \
+		>"$out/suite-base-$n.list"
+	if [ -s "$out/suite-base-$n.list" ]; then
+		"$TOP"/scripts/base-suite.sh "$n" "$out/suite-base-$n.list" \
+			>"$out/suite-base-$n.dir" 2>"$out/base-suite-$n.out" || true
+	else
+		echo none >"$out/suite-base-$n.dir"
+	fi
+}
 suite() {
 	local n bt pt args regs bdir first counted
 	bt=$(dirname "$BB")/tests.txt pt=$(dirname "$PB")/tests.txt
-	"$TOP"/scripts/test-lists.sh suite "$bt" >"$out/suite-base-npt1.list"
 	"$TOP"/scripts/test-lists.sh rest "$pt" | suite_skip >"$out/suite-patched-npt1.list"
 	if [ "$SUITE_NPT0" = full ]; then
-		"$TOP"/scripts/test-lists.sh suite "$bt" >"$out/suite-base-npt0.list"
 		"$TOP"/scripts/test-lists.sh noseries "$pt" | suite_skip >"$out/suite-patched-npt0.list"
 	else
-		"$TOP"/scripts/test-lists.sh mmu "$bt" >"$out/suite-base-npt0.list"
 		"$TOP"/scripts/test-lists.sh mmu "$pt" | suite_skip >"$out/suite-patched-npt0.list"
 	fi
-	log "suite: npt=1 $(wc -l <"$out/suite-base-npt1.list") tests, npt=0 $(wc -l <"$out/suite-base-npt0.list") tests (base results cached under \$CACHE/results)"
+	log "suite: npt=1 $(wc -l <"$out/suite-patched-npt1.list") tests, npt=0 $(wc -l <"$out/suite-patched-npt0.list") tests on patched; on base, those that do not pass cleanly on patched (cached under \$CACHE/results)"
 	rm -f "$out"/suite-base-*.dir
 	export SUITE_SMP SUITE_TIMEOUT
-	run_queue \
-		"\"$TOP\"/scripts/base-suite.sh npt1 $out/suite-base-npt1.list >$out/suite-base-npt1.dir 2>$out/base-suite-npt1.out" \
-		"\"$TOP\"/scripts/base-suite.sh npt0 $out/suite-base-npt0.list >$out/suite-base-npt0.dir 2>$out/base-suite-npt0.out" \
-		"guest patched-suite-npt1 $PK $PB $out/suite-patched-npt1.list" \
-		"guest patched-suite-npt0 $PK $PB $out/suite-patched-npt0.list -a kvm_amd.npt=0"
+	run_queue "suite_half npt1" "suite_half npt0"
 	first=$(python3 "$TOP"/scripts/results.py shape names | head -n1)
 	for n in npt1 npt0; do
 		args=$([ $n = npt0 ] && echo kvm_amd.npt=0 || true)
 		bdir=$(cat "$out/suite-base-$n.dir" 2>/dev/null || true)
-		if [ -z "$bdir" ] || [ ! -f "$bdir/results.tsv" ]; then
+		if [ "$bdir" = none ]; then
+			bdir=
+			log "suite/$n: every test passed cleanly on patched; the base ran none"
+		elif [ -z "$bdir" ] || [ ! -f "$bdir/results.tsv" ]; then
 			cat "$out/base-suite-$n.out" >&2
 			result "suite/$n" "base guest" fail "the base guest did not finish"
 			continue
+		else
+			log "suite/$n: $(grep -E '^# [0-9]+ tests' "$bdir/summary.txt" | sed 's/^# //') on base ($(paste -sd' ' "$out/suite-base-$n.list"))"
 		fi
-		log "suite/$n: $(grep -E '^# [0-9]+ tests' "$bdir/summary.txt" | sed 's/^# //') on base"
 		log "suite/$n: $(grep -E '^# [0-9]+ tests' "$BUILD/results/patched-suite-$n/summary.txt" | sed 's/^# //') on patched$([ $n = npt0 ] || echo ' (without the targeted tests)')"
 		# A test that passes on base and not on patched gets one retry.  The
 		# targeted runs count with their retries (config/retry-once).

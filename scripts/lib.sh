@@ -55,7 +55,15 @@ base_obj() {	# NAME [make args...]
 	local src; src=$(base_src); local name=$1; shift
 	echo "$CACHE/obj/base-$name-$(base_key "$name" "$src" "$@")"
 }
-patched_obj() { echo "$BUILD/obj/patched-$1${2:+-$2}"; }
+# The patched test kernel's objects are in build/linux/.obj-test: a direct
+# subdirectory of its source tree, so that kbuild refers to the sources as
+# ".." rather than by absolute path (the kernel's .gitignore ignores it).
+# A copy of the tree with its .obj-test, mtimes kept, is then an
+# incremental build of the copy (scripts/mutants.sh).
+patched_obj() {
+	if [ "$1" = test ] && [ -z "${2:-}" ]; then echo "$LINUX/.obj-test"
+	else echo "$BUILD/obj/patched-$1${2:+-$2}"; fi
+}
 
 # Print a duration in seconds as 1m23s.
 # split_single LIST: move the tests that config/tcg-single lists from LIST

@@ -8,10 +8,10 @@
 # that survives, does not apply or does not build fails the stage, as does a
 # named test that fails without any mutant (the baseline boots).
 #   mutants.sh [NAME...]     only these mutants (NAME without the NN- prefix)
-# The source tree is build/mutant-src (a `git clone --shared` of build/linux
-# plus its uncommitted work, reset between mutants; build/linux itself is
-# only read), the objects build/obj/mutants (one directory shared by all,
-# so that each build recompiles only the files the mutants touch), the
+# The source tree is build/mutant-src (a copy of build/linux's working
+# tree, reset between mutants; build/linux itself is only read), the
+# objects build/mutant-src/.obj-test (a copy of make build's, shared by
+# all, so that each build recompiles only the files the mutants touch), the
 # selftests build/selftests/patched/bin (`make build`; selftests don't
 # change).  Output: build/mutants/ (logs, table.tsv), guest runs in
 # build/results/mutant-*.
@@ -20,7 +20,7 @@
 in_check=$(printenv RESULTS || true)
 
 SRC=$BUILD/mutant-src
-OBJ=$BUILD/obj/mutants
+OBJ=$SRC/.obj-test
 BINDIR=${MUTANTS_BINDIR:-$BUILD/selftests/patched/bin}
 out=$BUILD/mutants
 kernel=$OBJ/arch/x86/boot/bzImage
@@ -32,33 +32,40 @@ t0=$(date +%s)
 rm -rf "$out" "$BUILD"/results/mutant-*
 mkdir -p "$out"
 
-# build/mutant-src := build/linux's HEAD plus its uncommitted work (tracked
-# changes and untracked files), as one commit, without rewriting the files
-# that did not change (their objects stay valid).
+# build/mutant-src := build/linux's working tree (HEAD plus its uncommitted
+# work), and build/mutant-src/.obj-test := build/linux/.obj-test (make
+# build's objects of that same tree), both copied with their mtimes: kbuild
+# refers to the sources of an object directory inside the tree as "..", so
+# the copy builds incrementally, and the baseline costs no kernel build.
+# A file a mutant changed is restored and touched (its objects are then
+# older than it, and are rebuilt).
+RSYNC_SRC=(rsync -a --delete --exclude=/.git --exclude='/.obj-*')
 sync_src() {
-	local head idx f blob mode tree
-	[ -d "$SRC/.git" ] || git clone -q --shared --no-checkout "$LINUX" "$SRC"
-	head=$(git -C "$LINUX" rev-parse HEAD)
-	idx=$SRC/.git/wb-index
-	rm -f "$idx"
-	GIT_INDEX_FILE=$idx git -C "$SRC" read-tree "$head"
-	git -C "$LINUX" diff --binary HEAD >"$out/wip.diff"
-	[ ! -s "$out/wip.diff" ] || GIT_INDEX_FILE=$idx git -C "$SRC" apply --cached "$out/wip.diff"
-	git -C "$LINUX" ls-files -z --others --exclude-standard | while IFS= read -r -d '' f; do
-		blob=$(git -C "$SRC" hash-object -w -- "$LINUX/$f")
-		mode=100644; [ ! -x "$LINUX/$f" ] || mode=100755
-		GIT_INDEX_FILE=$idx git -C "$SRC" update-index --add --cacheinfo "$mode,$blob,$f"
-	done
-	tree=$(GIT_INDEX_FILE=$idx git -C "$SRC" write-tree)
-	rm -f "$idx"
-	BASELINE=$(GIT_AUTHOR_NAME=workbench GIT_AUTHOR_EMAIL=workbench@localhost \
-		GIT_COMMITTER_NAME=workbench GIT_COMMITTER_EMAIL=workbench@localhost \
-		GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z \
-		git -C "$SRC" commit-tree "$tree" -p "$head" -m "build/linux's working tree")
-	reset_src
-	log "build/mutant-src: build/linux at $(git -C "$LINUX" rev-parse --short HEAD) plus its uncommitted work"
+	# A repository of its own, so that git apply patches it (and not, from
+	# within the workbench's repository, paths relative to that).
+	[ -d "$SRC/.git" ] || git init -q "$SRC"
+	"${RSYNC_SRC[@]}" "$LINUX"/ "$SRC"/
+	if [ -f "$(patched_obj test)/vmlinux" ]; then
+		rsync -a --delete "$(patched_obj test)"/ "$OBJ"/
+		log "build/mutant-src: build/linux's working tree at $(git -C "$LINUX" rev-parse --short HEAD), with make build's objects"
+	else
+		log "build/mutant-src: build/linux's working tree at $(git -C "$LINUX" rev-parse --short HEAD) (no make build objects: a full build)"
+	fi
+	APPLIED=()
 }
-reset_src() { git -C "$SRC" reset -q --hard "$BASELINE" && git -C "$SRC" clean -q -fd; }
+reset_src() {
+	local p f
+	[ ${#APPLIED[@]} -gt 0 ] || return 0
+	"${RSYNC_SRC[@]}" "$LINUX"/ "$SRC"/
+	for p in "${APPLIED[@]}"; do
+		git apply --numstat "$p" | cut -f3 | while read -r f; do
+			[ ! -e "$SRC/$f" ] || touch "$SRC/$f"
+		done
+	done
+	APPLIED=()
+}
+# apply_src PATCH: apply PATCH to build/mutant-src (not a git repository).
+apply_src() { git -C "$SRC" apply "$1" && APPLIED+=("$1"); }
 
 # build NAME: the bzImage of build/mutant-src as it is; its seconds in $secs.
 build() {
@@ -110,8 +117,8 @@ while IFS=$'\t' read -r kind name patch g; do
 		python3 "$TOP"/scripts/mutants.py failed "$out" "$patch" "does not apply" 0
 		continue
 	fi
-	git -C "$SRC" apply "$patch"
-	log "mutant $name: $(git -C "$SRC" diff --stat | tail -n 1 | sed 's/^ *//')"
+	apply_src "$patch"
+	log "mutant $name: $(git apply --stat "$patch" | tail -n 1 | sed 's/^ *//')"
 	if ! build "$name"; then
 		tail -n 20 "$out/$name.log" >&2
 		python3 "$TOP"/scripts/mutants.py failed "$out" "$patch" "does not build" "$secs"
@@ -133,7 +140,7 @@ if [ -n "${MUTANTS_CALLBACK:-}" ]; then
 	reset_src
 	ok=1
 	for p in "$TOP"/bench/[0-9][0-9][0-9][0-9]-*.patch; do
-		git -C "$SRC" apply "$p" 2>>"$out/callback.log" ||
+		apply_src "$p" 2>>"$out/callback.log" ||
 			{ echo "$(basename "$p") does not apply" >>"$out/callback.log"; ok=; break; }
 	done
 	if [ -n "$ok" ] && build callback; then

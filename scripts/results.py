@@ -609,6 +609,19 @@ def gather(dirs):
     return patched, listed, retried
 
 
+def base_needed(patcheddirs, base_tests):
+    """The tests of PATCHEDDIRS whose verdict depends on the base: those
+    that did not pass cleanly on patched (failed, timed out, skipped, or
+    passed with a kernel log report), and that the base's selftests build
+    has (BASE_TESTS).  A clean pass on patched is a pass whatever the base
+    did (verdict()), so the base runs only these."""
+    patched, listed, _ = gather(patcheddirs)
+    for name in listed:
+        p = patched.get(name)
+        if p and (p[0] != 'pass' or p[2]) and name.split()[0] in base_tests:
+            print(name)
+
+
 def regressions(basedir, patcheddirs):
     """Tests that pass on base and not on patched: candidates for a retry."""
     base = Run(basedir).tests
@@ -661,9 +674,7 @@ def compare(out, stage, basedir, patcheddirs, counted_stage=None, counted=(), co
         if res == 'fail':
             amend(out, counted_stage, name, '%s: %s' % (stage, note))
     for name, why in reasons('suite-skip', config).items():
-        if name in base:
-            out.emit(stage, name, 'skip', 'not run on patched (config/suite-skip: %s); '
-                     '%s on base' % (why, base[name][0]))
+        out.emit(stage, name, 'skip', 'not run (config/suite-skip: %s)' % why)
     if known:
         print('# %s: known on base (fail on base and patched): %s' % (stage, ', '.join(known)))
 
@@ -723,6 +734,9 @@ def main(argv):
     a.add_argument('file')
     a = sub.add_parser('runs-table')
     a.add_argument('runs', nargs='*', help='LABEL=RUNDIR')
+    a = sub.add_parser('base-needed')
+    a.add_argument('basetests', help="the base selftests build's tests.txt")
+    a.add_argument('patcheddirs', nargs='*')
     a = sub.add_parser('regressions')
     a.add_argument('basedir')
     a.add_argument('patcheddirs', nargs='*')
@@ -755,6 +769,8 @@ def main(argv):
         known_bad_table(args.file)
     elif args.cmd == 'runs-table':
         runs_table(args.runs)
+    elif args.cmd == 'base-needed':
+        base_needed(args.patcheddirs, {l.strip() for l in read_lines(args.basetests) if l.strip()})
     elif args.cmd == 'regressions':
         regressions(args.basedir, args.patcheddirs)
     elif args.cmd == 'compare':

@@ -353,6 +353,36 @@ class CountingTest(Base):
         self.assertEqual(self.row('kvm_page_table_test')[2], 'fail')
 
 
+class BaseNeededTest(Base):
+    """The base runs only the tests whose verdict depends on it."""
+
+    def test_only_what_did_not_pass_cleanly(self):
+        suite = self.dirs.from_table('patched-suite', [
+            ('kvm_page_table_test', 'pass'), ('hardware_disable_test', 'timeout'),
+            ('x86/msrs_test', 'fail'), ('x86/kvm_clock_test', 'skip'),
+            ('x86/only_on_patched_test', 'fail')])
+        with redirect_stdout(self.stdout):
+            results.base_needed([suite], {'kvm_page_table_test', 'hardware_disable_test',
+                                          'x86/msrs_test', 'x86/kvm_clock_test'})
+        self.assertEqual(self.stdout.getvalue().split('\n'),
+                         ['hardware_disable_test', 'x86/msrs_test', 'x86/kvm_clock_test', ''])
+
+    def test_a_pass_with_a_kernel_report_needs_the_base(self):
+        suite = self.dirs.from_table('patched-suite', [('kvm_page_table_test', 'pass')])
+        results_tsv = os.path.join(suite, 'results.tsv')
+        write(results_tsv, '1\tkvm_page_table_test\tpass\t1.00\t1\n')
+        with redirect_stdout(self.stdout):
+            results.base_needed([suite], {'kvm_page_table_test'})
+        self.assertEqual(self.stdout.getvalue(), 'kvm_page_table_test\n')
+
+    def test_a_clean_pass_is_a_pass_without_the_base(self):
+        suite = self.dirs.from_table('patched-suite', [('kvm_page_table_test', 'pass')])
+        empty = self.dirs.from_table('base-empty', [])
+        with redirect_stdout(self.stdout):
+            results.compare(self.out, 'suite/npt1', empty, [suite], None, (), CONFIG)
+        self.assertEqual(self.row('kvm_page_table_test')[2], 'pass')
+
+
 class FreshResultsTest(Base):
     def test_an_earlier_run_is_never_read(self):
         d = self.dirs.from_table('targeted-old', [('vm_types_test', 'pass')])
