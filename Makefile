@@ -4,10 +4,10 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps base tree export build selftests initramfs run check mutants bench model sparse clean help
+.PHONY: all deps base tree export build selftests initramfs run check mutants mttcg bench model sparse clean help
 all: help
 help:
-	@sed -n "2,3p" Makefile; echo "  other targets: deps base tree export build selftests initramfs mutants bench model clean"
+	@sed -n "2,3p" Makefile; echo "  other targets: deps base tree export build selftests initramfs mutants mttcg bench model clean"
 
 deps:
 	@$(S)/deps.sh
@@ -44,6 +44,11 @@ check: deps
 # kill it (scripts/mutants.sh); `make check` runs the same as a stage.
 mutants: build
 	@$(S)/mutants.sh
+
+# The stress test under multi-threaded TCG, 7.3.4 against the series
+# (scripts/mttcg.sh): MTTCG_RUNS=N runs each, MTTCG_ARGS the test's arguments.
+mttcg: build
+	@$(S)/mttcg.sh
 
 sparse:
 	@$(S)/build-sparse.sh

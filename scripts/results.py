@@ -707,6 +707,42 @@ def figures(rundirs, config=CONFIG):
                         print('    ' + f[4:])
 
 
+def mttcg_counts(run):
+    """(RUNS, PASSED, FAILED, NOT RUN, {FIRST ASSERTION LINE: COUNT}) of a
+    run of one test repeated with different seeds."""
+    kinds = {}
+    passed = failed = 0
+    for name in run.listed:
+        res = run.tests.get(name)
+        if not res:
+            continue
+        if res[0] == 'pass':
+            passed += 1
+            continue
+        failed += 1
+        lines = [strip_guest(l).strip() for l in run.output.get(name, [])]
+        first = res[0]
+        if ASSERTION in lines:
+            after = lines[lines.index(ASSERTION) + 1:]
+            msg = [l for l in after[1:] if l and not l.startswith(('pid=', 'sh:', 'exit='))]
+            first = (after[0] if after else '') + (' ' + msg[0] if msg else '')
+        first = re.sub(r'0x[0-9a-f]+', 'N', first)
+        kinds[first] = kinds.get(first, 0) + 1
+    return len(run.listed), passed, failed, len(run.unrun()), kinds
+
+
+def mttcg_table(basedir, patcheddir):
+    print('==== the stress test under multi-threaded TCG, base against patched')
+    print('  %-10s %5s %7s %7s %8s' % ('kernel', 'runs', 'passed', 'failed', 'not run'))
+    kinds = []
+    for label, d in (('base', basedir), ('patched', patcheddir)):
+        n, p, f, u, k = mttcg_counts(Run(d))
+        print('  %-10s %5d %7d %7d %8d' % (label, n, p, f, u))
+        kinds += [(label, c, what) for what, c in sorted(k.items(), key=lambda x: -x[1])]
+    for label, c, what in kinds:
+        print('  %s: %d x %s' % (label, c, what[:100]))
+
+
 def series_names(path):
     return {l.split()[0] for l in read_lines(path) if l.strip()} if path else set()
 
@@ -747,6 +783,9 @@ def main(argv):
     a.add_argument('--counted', nargs='+', default=[], metavar=('STAGE', 'DIR'))
     a = sub.add_parser('figures')
     a.add_argument('rundirs', nargs='*')
+    a = sub.add_parser('mttcg-table')
+    a.add_argument('basedir')
+    a.add_argument('patcheddir')
     a = sub.add_parser('shape')
     a.add_argument('field', choices=('names', 'cpu', 'append'))
     a.add_argument('name', nargs='?')
@@ -778,6 +817,8 @@ def main(argv):
         compare(out, args.stage, args.basedir, args.patcheddirs, c[0] if c else None, c[1:])
     elif args.cmd == 'figures':
         figures(args.rundirs)
+    elif args.cmd == 'mttcg-table':
+        mttcg_table(args.basedir, args.patcheddir)
     elif args.cmd == 'shape':
         rows = shapes()
         if args.field == 'names':

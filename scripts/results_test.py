@@ -383,6 +383,17 @@ class BaseNeededTest(Base):
         self.assertEqual(self.row('kvm_page_table_test')[2], 'pass')
 
 
+class MttcgTest(Base):
+    def test_counts_and_kinds(self):
+        tests = ['x86/private_mem_stress_test -d 10', 'x86/private_mem_stress_test -b 47 -d 10']
+        d = self.dirs.from_console('r', 'stress-fail.console', tests, out='stress_shutdown.out')
+        n, p, f, u, kinds = results.mttcg_counts(results.Run(d))
+        self.assertEqual((n, f), (2, 1))
+        self.assertEqual(p + u, 1)
+        self.assertEqual(list(kinds.items()),
+                         [('x86/private_mem_stress_test.c:416: false Unexpected exit: SHUTDOWN', 1)])
+
+
 class FreshResultsTest(Base):
     def test_an_earlier_run_is_never_read(self):
         d = self.dirs.from_table('targeted-old', [('vm_types_test', 'pass')])
