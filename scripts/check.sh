@@ -172,8 +172,10 @@ stage docs "$TOP"/scripts/gate-docs.sh
 
 # --- builds for the guest runs -----------------------------------------------
 build_all() {
-	read -r BK BB < <("$TOP"/scripts/prepare.sh base)
+	# Patched first: the base kernel is then built incrementally from its
+	# objects (prepare.sh, derive-tree.sh).
 	read -r PK PB < <("$TOP"/scripts/prepare.sh patched)
+	read -r BK BB < <("$TOP"/scripts/prepare.sh base)
 	printf '%s\n' "$BK" "$BB" "$PK" "$PB" >"$out/artifacts"
 	result build "base and patched kernels and selftests" pass
 }

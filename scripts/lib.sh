@@ -51,9 +51,12 @@ base_key() {	# NAME BASESRC [make args...]
 }
 
 base_src() { "$TOP/scripts/fetch-base.sh"; }
+# The base test kernel's objects are in the .obj-test of a tree of their own
+# (see prepare.sh); other base objects are the directory itself.
 base_obj() {	# NAME [make args...]
 	local src; src=$(base_src); local name=$1; shift
-	echo "$CACHE/obj/base-$name-$(base_key "$name" "$src" "$@")"
+	local d="$CACHE/obj/base-$name-$(base_key "$name" "$src" "$@")"
+	if [ "$name" = test ] && [ $# -eq 0 ]; then echo "$d/.obj-test"; else echo "$d"; fi
 }
 # The patched test kernel's objects are in build/linux/.obj-test: a direct
 # subdirectory of its source tree, so that kbuild refers to the sources as

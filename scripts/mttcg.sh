@@ -12,8 +12,8 @@
 
 runs=${MTTCG_RUNS:-30} args=${MTTCG_ARGS:--d 10}
 test=x86/private_mem_stress_test
-read -r bk bb < <("$TOP"/scripts/prepare.sh base)
 read -r pk pb < <("$TOP"/scripts/prepare.sh patched "$test")
+read -r bk bb < <("$TOP"/scripts/prepare.sh base)
 list=$BUILD/mttcg/tests.list
 mkdir -p "$BUILD/mttcg"
 for i in $(seq 1 "$runs"); do echo "$test $args -s $i"; done >"$list"

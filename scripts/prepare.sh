@@ -1,8 +1,10 @@
 #!/bin/bash
 # Build what the guest runs need, base and/or patched, test config:
 #   prepare.sh base|patched [TEST...]
-# base:    kernel in $CACHE/obj/base-test-KEY, selftests in
-#          $CACHE/selftests/base-test-KEY (built once, then reused).
+# base:    kernel in $CACHE/obj/base-test-KEY/.obj-test, selftests in
+#          $CACHE/selftests/base-test-KEY (built once, then reused).  If make
+#          build's objects exist, the tree there is build/linux's at its
+#          base commit, built incrementally from them (derive-tree.sh).
 # patched: kernel in build/obj/patched-test, selftests in
 #          build/selftests/patched (incremental).
 # With TEST arguments only those selftests are built.  Prints
@@ -14,8 +16,16 @@ case $side in
 base)
 	src=$(base_src 2>/dev/null)
 	obj=$(base_obj test)
-	st=$CACHE/selftests/$(basename "$obj")
+	st=$CACHE/selftests/$(basename "$(dirname "$obj")")
 	if [ ! -f "$obj/.wb-done" ]; then
+		# With make build's objects at hand, build/linux's tree at its
+		# base commit, built incrementally (scripts/derive-tree.sh);
+		# otherwise the pristine base from scratch.
+		if [ -f "$(patched_obj test)/vmlinux" ] &&
+		   git -C "$LINUX" rev-parse -q --verify refs/tags/base >/dev/null; then
+			"$TOP"/scripts/derive-tree.sh base "$(dirname "$obj")" >/dev/null
+			src=$(dirname "$obj")
+		fi
 		"$TOP"/scripts/build-kernel.sh "$src" "$obj" test bzImage headers_install >&2
 		touch "$obj/.wb-done"
 	fi
