@@ -241,9 +241,24 @@ expect_runs() {
 	while IFS=$'\t' read -r n kernel append test res re; do
 		[ "$append" != - ] || append=
 		printf '%s\n' "$test" >"$out/expect-$1-$n.list"
-		case $kernel in base) k=$BK ;; patched) k=$PK ;; *) die "config/expect: kernel $kernel" ;; esac
+		case $kernel in
+		base) k=$BK ;;
+		patched) k=$PK ;;
+		fix) k=$(fix_kernel) || { result "$1" "build of the fix kernel (patch 1 alone)" fail \
+			"log: ${out#"$TOP"/}/fix-build.log"; continue; } ;;
+		*) die "config/expect: kernel $kernel" ;;
+		esac
 		plan "expect-$1-$n" "$k" "$out/expect-$1-$n.list" - -a "$append"
 	done < <(python3 "$TOP"/scripts/results.py expect-rows "$1")
+}
+# The first patch of the series alone on the base (a fix for stable), built
+# incrementally from make build's objects (derive-tree.sh); prints its bzImage.
+fix_kernel() {
+	local obj first
+	first=$(git -C "$LINUX" rev-list --reverse base..HEAD | head -n1)
+	obj=$("$TOP"/scripts/derive-tree.sh "$first" "$BUILD/fix-src" 2>"$out/fix-build.log") &&
+		"$TOP"/scripts/build-kernel.sh "$BUILD/fix-src" "$obj" test bzImage >>"$out/fix-build.log" 2>&1 &&
+		echo "$obj/arch/x86/boot/bzImage"
 }
 expect_record() {
 	local n kernel append test res re label opt
@@ -252,12 +267,13 @@ expect_record() {
 		cat "$out/expect-$1-$n.out"
 		label=$kernel opt=(--clean-log)
 		[ "$kernel" != base ] || label="base $BASE_VERSION" opt=(--table "$out/known-bad.tsv")
+		[ "$kernel" != fix ] || label="$BASE_VERSION + patch 1" opt=(--clean-log --table "$out/known-bad.tsv")
 		python3 "$TOP"/scripts/results.py expect "$1/expect" "$BUILD/results/expect-$1-$n" \
 			"$label${append:+, $append}" "$test" "$res" "$re" "${opt[@]}"
 	done < <(python3 "$TOP"/scripts/results.py expect-rows "$1")
 }
 
-# --- known-bad kernels: the tests must fail there ------------------------------
+# --- known-bad kernels: the tests must fail there (and the fix alone must pass) ---
 # The classification check on make bench's callback kernel (build/linux plus
 # a static call into vendor code, bench/; scripts/build-callback.sh,
 # incremental), and on 7.3.4 (whose vendor code sets PFERR_PRIVATE_ACCESS);

@@ -555,7 +555,7 @@ def known_bad_row(path, kernel, test, expected, got, verdict):
 
 def known_bad_table(path):
     rows = [l.split('\t') for l in read_lines(path)]
-    print('==== known-bad kernels: the tests must fail there')
+    print('==== known-bad kernels: the tests must fail there (and patch 1 alone must pass)')
     head = ('kernel', 'test', 'expected', 'got', '')
     w = [max([len(head[i])] + [min(len(r[i]), 72) for r in rows]) for i in range(4)]
     fmt = '  %-*s  %-*s  %-*s  %-*s  %s'

@@ -427,7 +427,7 @@ class ConfigTest(unittest.TestCase):
             self.assertTrue(row[0] == '*' or row[0] in names, row)
         for row in results.table('expect', 6):
             self.assertIn(row[0], ('known-bad', 'targeted'))
-            self.assertIn(row[1], ('base', 'patched'))
+            self.assertIn(row[1], ('base', 'patched', 'fix'))
             self.assertIn(row[4], ('pass', 'skip', 'fail'))
 
 
