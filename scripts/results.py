@@ -726,7 +726,7 @@ def mttcg_counts(run):
             after = lines[lines.index(ASSERTION) + 1:]
             msg = [l for l in after[1:] if l and not l.startswith(('pid=', 'sh:', 'exit='))]
             first = (after[0] if after else '') + (' ' + msg[0] if msg else '')
-        first = re.sub(r'0x[0-9a-f]+', 'N', first)
+        first = re.sub(r'0x[0-9a-f]+|(?<=page )\d+', 'N', first)
         kinds[first] = kinds.get(first, 0) + 1
     return len(run.listed), passed, failed, len(run.unrun()), kinds
 
