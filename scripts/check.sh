@@ -371,7 +371,7 @@ stage targeted targeted
 
 # --- b'. the same on a debug kernel (lockdep, KASAN, ...) ---------------------
 # config/debug.fragment on top of the test config; npt=1, the first shape
-# only.  The benchmark measures rather than checks, and takes long under KASAN.
+# only.
 debug() {
 	local obj list=$out/debug.list first
 	obj=$(patched_obj debug)
@@ -380,7 +380,11 @@ debug() {
 		result debug "debug kernel build" fail "log: ${out#$TOP/}/debug-build.log"
 		return 1
 	fi
-	"$TOP"/scripts/test-lists.sh targeted | grep -v '^x86/private_fault_perf_test' >"$list"
+	# Not the benchmark, and not set_memory_region_test, a base test that
+	# doesn't use private memory and takes two minutes under KASAN (stages
+	# b and c run it).
+	"$TOP"/scripts/test-lists.sh targeted |
+		grep -v -e '^x86/private_fault_perf_test' -e '^set_memory_region_test' >"$list"
 	split_single "$list"
 	planned=()
 	first=$(python3 "$TOP"/scripts/results.py shape names | head -n1)
