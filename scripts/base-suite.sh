@@ -1,23 +1,25 @@
 #!/bin/bash
 # The base kernel's results for a suite run, cached under $CACHE/results:
-#   base-suite.sh npt1|npt0 LIST [--key-only]
-# LIST: the tests to run on base (see test-lists.sh suite/mmu).  Prints the
+#   base-suite.sh npt1|npt0 LIST BINDIR [--key-only]
+# LIST: the tests to run on base; BINDIR: the selftests to run them from
+# (make check passes the patched ones: the same binaries on both kernels).  Prints the
 # cached result directory; runs the guest first if it is not there.  The
 # key covers the base kernel image, the selftest binaries, the guest's
 # /init, the list, config/test-timeouts and the run parameters
 # (SUITE_SMP, SUITE_TIMEOUT, the kernel command line, -m and -cpu).
 . "$(dirname "$0")/lib.sh"
 
-n=${1:?usage: base-suite.sh npt1|npt0 LIST [--key-only]} list=${2:?LIST}
+n=${1:?usage: base-suite.sh npt1|npt0 LIST BINDIR [--key-only]} list=${2:?LIST}
+bindir=${3:?BINDIR}
 SUITE_SMP=${SUITE_SMP:-2} SUITE_TIMEOUT=${SUITE_TIMEOUT:-180}
-read -r kernel bindir < <("$TOP"/scripts/prepare.sh base)
+read -r kernel _ < <("$TOP"/scripts/prepare.sh base --kernel)
 args=$([ "$n" = npt0 ] && echo kvm_amd.npt=0 || true)
 key=$( { sha1sum <"$kernel"; (cd "$bindir" && find . -type f | LC_ALL=C sort | xargs sha1sum)
 	 cat "$TOP"/scripts/guest-init.sh "$list" "$TOP"/config/test-timeouts
 	 grep -e "^kernel= " -e "^cmdline=" "$TOP"/scripts/run-guest.sh
 	 echo "$SUITE_SMP $SUITE_TIMEOUT $args"; } | sha1sum | cut -c1-16)
 dir=$CACHE/results/base-suite-$key-$n
-if [ "${3:-}" != --key-only ] && [ ! -f "$dir/results.tsv" ]; then
+if [ "${4:-}" != --key-only ] && [ ! -f "$dir/results.tsv" ]; then
 	name=base-suite-$n
 	"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$bindir" -l "$list" -n "$name" \
 		-a "$args" -s "$SUITE_SMP" -t "$SUITE_TIMEOUT" >&2 || true

@@ -175,7 +175,10 @@ build_all() {
 	# Patched first: the base kernel is then built incrementally from its
 	# objects (prepare.sh, derive-tree.sh).
 	read -r PK PB < <("$TOP"/scripts/prepare.sh patched)
-	read -r BK BB < <("$TOP"/scripts/prepare.sh base)
+	# Every guest of make check runs the patched selftests, on base too:
+	# the same binaries on both kernels, so that only the kernel differs.
+	read -r BK _ < <("$TOP"/scripts/prepare.sh base --kernel)
+	BB=$PB
 	printf '%s\n' "$BK" "$BB" "$PK" "$PB" >"$out/artifacts"
 	result build "base and patched kernels and selftests" pass
 }
@@ -428,7 +431,7 @@ suite_half() {
 	python3 "$TOP"/scripts/results.py base-needed "$bt" "$BUILD/results/patched-suite-$n" \
 		>"$out/suite-base-$n.list"
 	if [ -s "$out/suite-base-$n.list" ]; then
-		"$TOP"/scripts/base-suite.sh "$n" "$out/suite-base-$n.list" \
+		"$TOP"/scripts/base-suite.sh "$n" "$out/suite-base-$n.list" "$PB" \
 			>"$out/suite-base-$n.dir" 2>"$out/base-suite-$n.out" || true
 	else
 		echo none >"$out/suite-base-$n.dir"
