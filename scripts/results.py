@@ -57,6 +57,8 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(TOP, 'config')
 TAIL = 15
+# Lines of the kernel log printed with a run's first report (its stack trace).
+REPORT_LINES = 60
 
 # The QEMU signature that config/retry-once's retry is for (a fault of
 # QEMU's multi-threaded emulation of nested paging, see the cover letter):
@@ -245,6 +247,18 @@ class Run:
     @property
     def hung(self):
         return any(l.startswith(HUNG) for l in self.console)
+
+    def report_excerpt(self, n=REPORT_LINES):
+        """The kernel log from the first report on: N lines of dmesg.txt,
+        so that a report in CI's output comes with its stack trace."""
+        if not self.reports:
+            return []
+        first = self.reports[0].split(': ', 1)[-1]
+        log = self.read('dmesg.txt').splitlines()
+        for i, l in enumerate(log):
+            if l == first:
+                return log[max(0, i - 2):i + n]
+        return self.reports[:n]
 
     def seconds(self):
         s = self.read('seconds').strip()
@@ -440,11 +454,12 @@ def record(out, stage, run, retry=None, shape=None, series=(), config=CONFIG):
              ('' if run.finished else 'the first boot hung in %s; its retry finished' % hung_in)
              if done else 'see %s/console.log' % run.dir)
     out.emit(stage, 'kernel log clean', 'fail' if run.reports else 'pass',
-             ('%d reports, first: %s' % (len(run.reports), run.reports[0])) if run.reports else '')
+             ('%d reports, first: %s' % (len(run.reports), run.reports[0])) if run.reports else '',
+             run.report_excerpt())
     if retry:
         out.emit(stage, 'kernel log clean on retry', 'fail' if retry.reports else 'pass',
                  ('%d reports, first: %s' % (len(retry.reports), retry.reports[0]))
-                 if retry.reports else '')
+                 if retry.reports else '', retry.report_excerpt())
     kunit(out, stage, run, shape, expected, config)
 
 

@@ -212,6 +212,19 @@ class RecordRetryTest(Base):
         self.assertEqual(self.row('guest finished')[2], 'fail')
 
 
+class ReportTest(Base):
+    def test_report_is_printed_with_its_stack_trace(self):
+        d = self.dirs.from_console('r', 'boot-report.console', ['vm_types_test'])
+        self.record(d)
+        row = self.row('kernel log clean')
+        self.assertEqual(row[2], 'fail')
+        self.assertIn('boot: [   11.424269] BUG: KASAN: wild-memory-access', row[3])
+        printed = self.stdout.getvalue()
+        self.assertIn('    [   11.424360]  do_raw_spin_lock+0x130/0x1de', printed)
+        self.assertIn('    [   11.424370]  some_caller+0x12/0x40', printed)
+        self.assertEqual(self.row('vm_types_test')[2], 'pass')
+
+
 class SkipRuleTest(Base):
     tests = ['x86/private_mem_shared_bit_test', 'x86/private_mem_nested_test',
              'set_memory_region_test']
