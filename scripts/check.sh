@@ -220,6 +220,21 @@ retry_once() {
 	cat "$out/$run-retry.out"
 }
 
+# Boot RUN once more if its kernel log has a report at boot that isn't the
+# series' (results.py reboot says whether and why): the first boot's
+# report and trace are printed and kept in RUN-first, and the result is
+# flaky, not a pass.
+reboot_once() {
+	local stage=$1 run=$2 why
+	rm -rf "${BUILD:?}/results/$run-first"
+	why=$(python3 "$TOP"/scripts/results.py reboot "$BUILD/results/$run") || return 0
+	mv "$BUILD/results/$run" "$BUILD/results/$run-first"
+	log "$run: booting once more: $why"
+	eval "guest $run ${RUN_KERNEL[$run]} $PB ${RUN_LIST[$run]} ${RUN_OPTS[$run]}" || true
+	cat "$out/$run.out"
+	result "$stage" "$run: kernel log at first boot" pass "FLAKY: $why; booted once more (build/results/$run-first)"
+}
+
 # record_runs STAGE RUN...: for each RUN (planned, named STAGE-LABEL) that
 # ran, print its output, retry config/retry-once's failed tests once, and
 # record the results as STAGE/LABEL, with the skip rules of its shape.
@@ -228,6 +243,7 @@ record_runs() {
 	for run in "$@"; do
 		[ -f "$out/$run.out" ] || continue
 		cat "$out/$run.out"
+		reboot_once "$stage" "$run"
 		retry_once "$run"
 		shape=()
 		[ "${RUN_SHAPE[$run]}" = - ] || shape=(--shape "${RUN_SHAPE[$run]}")

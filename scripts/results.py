@@ -18,6 +18,11 @@ per test, each test counted once.
       if the guest hung (its console went silent), the listed test that
       was running and the tests that never ran after it.  A guest
       assertion, a data mismatch or an unjustified exit is never retried.
+  results.py reboot RUNDIR
+      exit 0 if RUNDIR's kernel log reports are all at boot, before KUnit,
+      with no KVM or KUnit code in the first one's trace (the series'
+      code hadn't run): check.sh boots such a run once more and records
+      that boot instead, with the first one's report printed as flaky.
   results.py expect STAGE RUNDIR KERNEL TEST RESULT REGEX [--table FILE] [--clean-log]
       one test of config/expect: a pass if TEST reported RESULT and a line
       of its output matches REGEX (and the guest finished, and with
@@ -523,6 +528,53 @@ def kunit(out, stage, run, shape, expected, config=CONFIG):
              '; '.join(problems) if problems else 'see %s/kunit.txt' % run.dir)
 
 
+# A frame or module of the code under test, in a report's stack trace.
+UNDER_TEST = re.compile(r'kvm|kunit|svm|vmx|private_access', re.I)
+
+
+def boot_report_outside(run):
+    """(True, WHY) if RUN's kernel log reports are all at boot, before any
+    KUnit suite ran, and no line of the first report's trace names KVM or
+    KUnit code: the series' code hadn't run yet, so the report is the base
+    kernel's or the emulator's, and the boot is retried once (see
+    check.sh's record_runs).  (False, WHY) otherwise."""
+    if not run.reports:
+        return False, 'no report'
+    if any(not r.startswith('boot: ') for r in run.reports):
+        return False, 'a report during or after a test'
+    log = run.read('dmesg.txt').splitlines()
+    first = run.reports[0].split(': ', 1)[1]
+    if first not in log:
+        return False, 'the report is not in dmesg.txt'
+    i = log.index(first)
+    ktap = [j for j, l in enumerate(log) if re.search(r'KTAP version|TAP version', l)]
+    if ktap and ktap[0] < i:
+        return False, 'a report while KUnit ran'
+    trace = []
+    for l in log[i:i + REPORT_LINES]:
+        if l.startswith('==== kernel log'):
+            break
+        trace.append(l)
+        if re.search(r'---\[ end trace|^\[[ 0-9.]+\] ={20,}$', l) and len(trace) > 1:
+            break
+    hit = [l for l in trace if UNDER_TEST.search(l)]
+    if hit:
+        return False, 'the trace has code under test: %s' % hit[0].strip()
+    return True, '%d reports at boot, none in KVM or KUnit code, first: %s' % (
+        len(run.reports), first.strip())
+
+
+def reboot(rundir):
+    run = Run(rundir)
+    ok, why = boot_report_outside(run)
+    print(why)
+    if ok:
+        print('FLAKY: %s:' % rundir, file=sys.stderr)
+        for l in run.report_excerpt():
+            print('    ' + l, file=sys.stderr)
+    sys.exit(0 if ok else 1)
+
+
 def retries(rundir, config=CONFIG):
     retry, refused = retry_plan(Run(rundir), reasons('retry-once', config))
     for name, why in refused:
@@ -773,6 +825,8 @@ def main(argv):
     a.add_argument('--series')
     a = sub.add_parser('retries')
     a.add_argument('rundir')
+    a = sub.add_parser('reboot')
+    a.add_argument('rundir')
     a = sub.add_parser('expect')
     for x in ('stage', 'rundir', 'kernel', 'test', 'result', 'regex'):
         a.add_argument(x)
@@ -814,6 +868,8 @@ def main(argv):
                args.shape, series_names(args.series))
     elif args.cmd == 'retries':
         retries(args.rundir)
+    elif args.cmd == 'reboot':
+        reboot(args.rundir)
     elif args.cmd == 'expect':
         expect(out, args.stage, Run(args.rundir), args.kernel, args.test, args.result,
                args.regex, args.table, args.clean_log)

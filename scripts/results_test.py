@@ -225,6 +225,47 @@ class ReportTest(Base):
         self.assertEqual(self.row('vm_types_test')[2], 'pass')
 
 
+class RebootTest(Base):
+    def run_from(self, text):
+        d = os.path.join(self.dirs.results, 'r')
+        os.makedirs(d)
+        write(os.path.join(d, 'console.log'), text)
+        write(os.path.join(d, 'tests.list'), 'vm_types_test\n')
+        subprocess.run([sys.executable, '-B', os.path.join(HERE, 'parse-results.py'),
+                        os.path.join(d, 'console.log'), d], stdout=subprocess.DEVNULL, check=False)
+        return results.Run(d)
+
+    def console(self, **kw):
+        return results.read(test_data_path('boot-report.console')) \
+            .replace('@KTAP@\n', kw.get('ktap', '')) \
+            .replace('some_caller', kw.get('caller', 'some_caller'))
+
+    def test_boot_report_outside_kvm_is_rebooted(self):
+        ok, why = results.boot_report_outside(self.run_from(self.console()))
+        self.assertTrue(ok, why)
+        self.assertIn('wild-memory-access', why)
+
+    def test_report_in_kvm_code_is_not(self):
+        ok, why = results.boot_report_outside(self.run_from(self.console(
+            caller='kvm_mmu_register_private_access')))
+        self.assertFalse(ok)
+        self.assertIn('code under test', why)
+
+    def test_report_while_kunit_runs_is_not(self):
+        text = self.console().replace(
+            '[   11.424269] ====', '[   11.400000] KTAP version 1\n[   11.424269] ====', 1)
+        ok, why = results.boot_report_outside(self.run_from(text))
+        self.assertFalse(ok)
+        self.assertIn('KUnit', why)
+
+    def test_report_during_a_test_is_not(self):
+        text = self.console().replace('WB-DMESG-BEGIN 1\n', 'WB-DMESG-BEGIN 1\n'
+                                      '[   12.000000] WARNING: somewhere\n')
+        ok, why = results.boot_report_outside(self.run_from(text))
+        self.assertFalse(ok)
+        self.assertIn('during or after a test', why)
+
+
 class SkipRuleTest(Base):
     tests = ['x86/private_mem_shared_bit_test', 'x86/private_mem_nested_test',
              'set_memory_region_test']
