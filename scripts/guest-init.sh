@@ -14,6 +14,7 @@ mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 echo 0 >/proc/sys/kernel/printk_ratelimit 2>/dev/null
 . /wb.conf		# TIMEOUT=seconds per test; /timeouts: "TEST SECONDS" overrides
+			# DRAIN=seconds to wait for the serial port before poweroff
 cd /tests
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -60,4 +61,5 @@ done </tmp/list
 kmsg end
 echo "WB-GUEST-DONE"
 sync
+[ "${DRAIN:-0}" = 0 ] || sleep "$DRAIN"
 poweroff -f

@@ -4,7 +4,14 @@ OUTDIR: tap.txt (the TAP stream), results.tsv (n, name, result, seconds,
 dmesg-report), dmesg.txt (the kernel log, by test), kunit.ktap (KTAP the
 kernel printed at boot, if any) and reports.txt (WARNING/BUG/lockdep/KASAN
 reports).  Prints the TAP result lines and any report; exits 1 if a test
-failed, a report was found, or the guest did not finish."""
+failed, a report was found, or the guest did not finish.
+
+  parse-results.py CONSOLE OUTDIR [KNOWN]
+
+KNOWN: a file of regexes (config/bochs-known-reports) of reports at boot
+that the emulated machine causes in the base kernel: such a report, up to
+its "---[ end trace", is left out of reports.txt and listed in
+known-reports.txt."""
 import re
 import sys
 
@@ -17,6 +24,11 @@ RESULT = re.compile(r'^(not ok|ok) (\d+) (.*?)(?: # (SKIP|TIMEOUT|exit=)(.*))?$'
 
 def main():
     log, outdir = sys.argv[1], sys.argv[2]
+    known_res = []
+    if len(sys.argv) > 3:
+        known_res = [re.compile(l.strip()) for l in open(sys.argv[3])
+                     if l.strip() and not l.startswith('#')]
+    known, in_known = [], 0
     lines = open(log, errors='replace').read().replace('\r', '').split('\n')
     tap, dmesg, kunit, reports = [], [], [], []
     results = {}       # n -> [name, result, secs, report]
@@ -37,6 +49,13 @@ def main():
                 oom = 60   # an OOM report's stack dump is not a kernel bug
             elif oom:
                 oom -= 1
+            if block == '0' and (in_known or any(k.search(line) for k in known_res)):
+                # A known report ends at its "end trace", or 60 lines on.
+                in_known = in_known - 1 if in_known else 60
+                known.append(line)
+                if '---[ end trace' in line:
+                    in_known = 0
+                continue
             if BAD.search(line) and not (oom and 'Call Trace' in line):
                 who = names.get(block, 'boot' if block == '0' else 'after the last test')
                 reports.append((block, who, line))
@@ -84,6 +103,9 @@ def main():
     with open(outdir + '/results.tsv', 'w') as f:
         for n in sorted(results, key=int):
             f.write('%s\t%s\t%s\t%s\t%d\n' % (n, *results[n]))
+    if known_res:
+        with open(outdir + '/known-reports.txt', 'w') as f:
+            f.write(''.join(l + '\n' for l in known))
     with open(outdir + '/reports.txt', 'w') as f:
         for _, who, line in reports:
             f.write('%s: %s\n' % (who, line))

@@ -3,7 +3,10 @@
 # run a list of tests, and report their TAP and the guest's kernel log.
 #   run-guest.sh -k BZIMAGE -b BINDIR -l TESTLIST -n RUNNAME
 #                [-a "kernel args"] [-q "qemu args"] [-s SMP] [-m MEM] [-t TEST_TIMEOUT]
-#                [-T OVERALL_TIMEOUT] [-c CPU] [-x ACCEL]
+#                [-T OVERALL_TIMEOUT] [-c CPU] [-x ACCEL] [-e EMULATOR]
+# -e qemu (default) or bochs: Bochs emulates VMX with EPT (kvm_intel), one
+# CPU, the machine of config/bochsrc (-s, -c and -x don't apply), booted
+# from a CD (isolinux) with the same kernel, initramfs and /init.
 # Defaults: -s 2 -m 4G (mmu_stress_test is OOM-killed with 2G) -t 300
 # -c max,phys-bits=52 (the series' tests use GPA bits up to 51)
 # -x tcg,thread=multi (-x tcg,thread=single: see config/tcg-single).
@@ -14,12 +17,13 @@
 . "$(dirname "$0")/lib.sh"
 
 kernel= bindir= list= name= append= qemu_extra= smp=2 mem=4G ttimeout=300 otimeout= cpu=max,phys-bits=52
-accel=tcg,thread=multi
-while getopts k:b:l:n:a:q:s:m:t:T:c:x: o; do
+accel=tcg,thread=multi emu=qemu
+while getopts k:b:l:n:a:q:s:m:t:T:c:x:e: o; do
 	case $o in
 	k) kernel=$OPTARG ;; b) bindir=$OPTARG ;; l) list=$OPTARG ;; n) name=$OPTARG ;;
 	a) append=$OPTARG ;; q) qemu_extra=$OPTARG ;; s) smp=$OPTARG ;; m) mem=$OPTARG ;;
 	t) ttimeout=$OPTARG ;; T) otimeout=$OPTARG ;; c) cpu=$OPTARG ;; x) accel=$OPTARG ;;
+	e) emu=$OPTARG ;;
 	*) die "bad option (see the head of $0)" ;;
 	esac
 done
@@ -27,9 +31,36 @@ done
 	die "usage: run-guest.sh -k BZIMAGE -b BINDIR -l TESTLIST -n RUNNAME [options]"
 [ -f "$kernel" ] || die "no kernel $kernel"
 
+# bochs_iso: a CD that boots $kernel with the initramfs and $cmdline
+# (isolinux), and the bochsrc for it: $out/boot.iso, $out/bochsrc.
+bochs_iso() {
+	local megs=${mem%G}
+	[ "$megs" != "$mem" ] && megs=$((megs * 1024)) || megs=${mem%M}
+	# Bochs addresses at most 2 GiB of guest memory below the PCI hole.
+	[ "$megs" -le 2048 ] || megs=2048
+	mkdir -p "$out/iso"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$out/iso/"
+	cp "$kernel" "$out/iso/bzImage"
+	mv "$out/initrd.cpio" "$out/iso/initrd"
+	printf 'DEFAULT linux\nLABEL linux\n  KERNEL /bzImage\n  APPEND initrd=/initrd %s\n' \
+		"$cmdline" >"$out/iso/isolinux.cfg"
+	genisoimage -quiet -o "$out/boot.iso" -b isolinux.bin -c boot.cat -no-emul-boot \
+		-boot-load-size 4 -boot-info-table -J -R "$out/iso" || die "genisoimage failed"
+	sed -e "s|@MEGS@|$megs|" -e "s|@ISO@|$out/boot.iso|" -e "s|@SERIAL@|$out/console.log|" \
+		-e "s|@LOG@|$out/bochs.log|" -e '/^#/d' "$TOP/config/bochsrc" >"$out/bochsrc"
+	: >"$out/console.log"
+}
+
 out=$BUILD/results/$name
 rm -rf "$out"; mkdir -p "$out"
 cp "$list" "$out/tests.list"
+case $emu in
+qemu) ;;
+# Bochs' serial port runs at its baud rate: 115200, and a second for the
+# last lines to leave before the guest powers off.
+bochs) export WB_DRAIN=1 ;;
+*) die "-e $emu: qemu or bochs" ;;
+esac
 "$TOP"/scripts/make-initramfs.sh "$out/initrd.cpio" "$bindir" "$list" "$ttimeout"
 ntests=$(sed -e 's/#.*//' "$list" | grep -c '[^[:space:]]' || true)
 # Overall limit: every test at its timeout, plus boot and slack.
@@ -38,17 +69,29 @@ ntests=$(sed -e 's/#.*//' "$list" | grep -c '[^[:space:]]' || true)
 # no_timer_check: under a loaded TCG host the IO-APIC timer check can fail
 # and panic the guest at boot ("IO-APIC + timer doesn't work!").
 cmdline="console=ttyS0 panic=-1 quiet log_buf_len=8M no_timer_check ${append}"
+[ "$emu" = qemu ] || cmdline="console=ttyS0,115200 ${cmdline#console=ttyS0 }"
 echo "$cmdline" >"$out/cmdline"
+if [ "$emu" = bochs ]; then
+	accel=bochs cpu=$(sed -n 's/^cpu: model=\([^,]*\).*/\1/p' "$TOP/config/bochsrc")
+	bochs_iso
+fi
 echo "$accel" >"$out/accel"
 echo "$cpu" >"$out/cpu"
 log "booting $name: $ntests tests, -accel $accel -smp $smp -cpu $cpu, '$append' (limit $(fmt_secs "$otimeout"))"
 start=$(date +%s)
 set +e
-# shellcheck disable=SC2086
-timeout -k 10 "$otimeout" qemu-system-x86_64 -accel "$accel" -smp "$smp" -m "$mem" \
-	-cpu "$cpu" -machine q35 -nographic -no-reboot \
-	-kernel "$kernel" -initrd "$out/initrd.cpio" -append "$cmdline" \
-	$qemu_extra </dev/null >"$out/console.log" 2>&1 &
+if [ "$emu" = bochs ]; then
+	# Debian's Bochs stops in its debugger at t=0: "c" continues.
+	echo c >"$out/bochs.rc"
+	timeout -k 10 "$otimeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
+		</dev/null >"$out/bochs.out" 2>&1 &
+else
+	# shellcheck disable=SC2086
+	timeout -k 10 "$otimeout" qemu-system-x86_64 -accel "$accel" -smp "$smp" -m "$mem" \
+		-cpu "$cpu" -machine q35 -nographic -no-reboot \
+		-kernel "$kernel" -initrd "$out/initrd.cpio" -append "$cmdline" \
+		$qemu_extra </dev/null >"$out/console.log" 2>&1 &
+fi
 qpid=$!
 # A guest prints at least once per test, and no test runs longer than the
 # per-test timeout: a console silent for longer than that (plus slack for
@@ -69,7 +112,7 @@ wait "$qpid"
 qrc=$?
 set -e
 echo $(( $(date +%s) - start )) >"$out/seconds"
-rm -f "$out/initrd.cpio"
+rm -rf "$out/initrd.cpio" "$out/iso" "$out/boot.iso"
 if [ -n "$hung" ]; then
 	echo "# QEMU killed: no console output for $(fmt_secs "$quiet") (the guest hung)" >>"$out/console.log"
 elif [ $qrc -eq 124 ]; then
@@ -77,7 +120,9 @@ elif [ $qrc -eq 124 ]; then
 fi
 
 rc=0
-python3 "$TOP"/scripts/parse-results.py "$out/console.log" "$out" >"$out/summary.txt" || rc=1
+known=()
+[ "$emu" = qemu ] || known=("$TOP/config/$emu-known-reports")
+python3 "$TOP"/scripts/parse-results.py "$out/console.log" "$out" "${known[@]}" >"$out/summary.txt" || rc=1
 # KUnit suites built into the kernel print KTAP at boot.
 if [ -s "$out/kunit.ktap" ]; then
 	src=${KUNIT_SRC:-$(base_src 2>/dev/null)}
