@@ -252,7 +252,7 @@ record_runs() {
 	done
 }
 
-# expect_runs STAGE: plan config/expect's rows for STAGE (one boot each,
+# expect_runs STAGE [OPTS]: plan config/expect's rows for STAGE (one boot each,
 # expect-STAGE-N); expect_record STAGE records them (and their rows of the
 # known-bad table).
 expect_runs() {
@@ -267,7 +267,7 @@ expect_runs() {
 			"log: ${out#"$TOP"/}/fix-build.log"; continue; } ;;
 		*) die "config/expect: kernel $kernel" ;;
 		esac
-		plan "expect-$1-$n" "$k" "$out/expect-$1-$n.list" - -a "$append"
+		plan "expect-$1-$n" "$k" "$out/expect-$1-$n.list" - -a "$append" "${@:2}"
 	done < <(python3 "$TOP"/scripts/results.py expect-rows "$1")
 }
 # The first patch of the series alone on the base (a fix for stable), built
@@ -387,6 +387,43 @@ targeted() {
 	! grep -q "^targeted[^	]*	[^	]*	fail	" "$RESULTS"
 }
 stage targeted targeted
+
+# --- b''. VMX: kvm_intel with EPT under Bochs ---------------------------------
+# config/vmx-tests on the patched kernel with EPT A/D bits (vmx-ept) and
+# without (vmx-eptad0: the fast path takes not-present faults), each a
+# shape of config/expected-skips; the base's tests of the list on the base
+# kernel, which the patched kernel must pass wherever base does; and
+# config/expect's vmx row (kvm_intel.ept=0: no software-protected VMs).
+vmx() {
+	local list=$out/vmx.list blist=$out/vmx-base.list bt n runs=()
+	bt=$(dirname "$BB")/tests.txt
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$TOP/config/vmx-tests" | grep . >"$list"
+	while read -r n _; do
+		[ -f "$PB/$n" ] || { result vmx "$n" fail "not built"; return 1; }
+	done <"$list"
+	awk 'NR == FNR { base[$1] = 1; next } base[$1]' "$bt" "$list" >"$blist"
+	planned=()
+	plan vmx-ept "$PK" "$list" bochs-ept -e bochs
+	plan vmx-eptad0 "$PK" "$list" bochs-eptad0 -e bochs -a kvm_intel.eptad=0
+	plan vmx-base "$BK" "$blist" - -e bochs
+	expect_runs vmx -e bochs
+	log "vmx: $(wc -l <"$list") tests on the patched kernel under Bochs (kvm_intel, EPT with and without A/D bits), $(wc -l <"$blist") on base; config/expect's ept=0 check"
+	boot_planned
+	for n in "${planned[@]}"; do
+		case $n in vmx-ept|vmx-eptad0) runs+=("$n") ;; esac
+	done
+	record_runs vmx "${runs[@]}"
+	expect_record vmx
+	cat "$out/vmx-base.out"
+	python3 "$TOP"/scripts/results.py compare vmx/base "$BUILD/results/vmx-base" --no-suite-skip \
+		--counted vmx/ept "$BUILD/results/vmx-ept"
+	python3 "$TOP"/scripts/results.py compare vmx/base "$BUILD/results/vmx-base" --no-suite-skip \
+		--counted vmx/eptad0 "$BUILD/results/vmx-eptad0"
+	python3 "$TOP"/scripts/results.py runs-table ept="$BUILD/results/vmx-ept" \
+		eptad0="$BUILD/results/vmx-eptad0" base="$BUILD/results/vmx-base"
+	! grep -q "^vmx[^	]*	[^	]*	fail	" "$RESULTS"
+}
+stage vmx vmx
 
 # --- b'. the same on a debug kernel (lockdep, KASAN, ...) ---------------------
 # config/debug.fragment on top of the test config; npt=1, the first shape

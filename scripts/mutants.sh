@@ -76,17 +76,17 @@ build() {
 	return $rc
 }
 
-# boot RUN LIST CPU APPEND [LIMITS]: one guest; its seconds in $secs.
+# boot RUN LIST CPU APPEND EMU [LIMITS]: one guest; its seconds in $secs.
 boot() {
 	local s cpu=() limits
 	[ "$3" = - ] || cpu=(-c "$3")
-	limits=${5:--t 120}
+	limits=${6:--t 120}
 	s=$(date +%s)
 	# shellcheck disable=SC2086
 	# oops=panic: a mutant that oopses the guest's kernel ends the boot
 	# at once, instead of hanging it on the locks the oops left held.
 	"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$BINDIR" -l "$2" -n "$1" \
-		-a "oops=panic$([ "$4" = - ] || echo " $4")" "${cpu[@]}" $limits >"$out/$1.out" 2>&1 || true
+		-a "oops=panic$([ "$4" = - ] || echo " $4")" "${cpu[@]}" -e "$5" $limits >"$out/$1.out" 2>&1 || true
 	secs=$(( $(date +%s) - s ))
 }
 
@@ -100,12 +100,12 @@ if ! build baseline; then
 	die "build/linux's working tree does not build (log: ${out#"$TOP"/}/baseline.log)"
 fi
 bsecs=$secs boots=0
-declare -A cpu_of append_of
-while IFS=$'\t' read -r kind g cpu append; do
+declare -A cpu_of append_of emu_of
+while IFS=$'\t' read -r kind g cpu append emu; do
 	[ "$kind" = group ] || continue
-	cpu_of[$g]=$cpu append_of[$g]=$append
-	log "baseline $g: $(paste -sd, "$out/baseline-$g.list")$([ "$cpu" = - ] || echo ", -cpu $cpu")$([ "$append" = - ] || echo ", '$append'")"
-	boot "mutant-baseline-$g" "$out/baseline-$g.list" "$cpu" "$append"
+	cpu_of[$g]=$cpu append_of[$g]=$append emu_of[$g]=$emu
+	log "baseline $g: $(paste -sd, "$out/baseline-$g.list")$([ "$cpu" = - ] || echo ", -cpu $cpu")$([ "$append" = - ] || echo ", '$append'")$([ "$emu" = qemu ] || echo ", $emu")"
+	boot "mutant-baseline-$g" "$out/baseline-$g.list" "$cpu" "$append" "$emu"
 	boots=$((boots + secs))
 	sed 's/^/    /' "$BUILD/results/mutant-baseline-$g/summary.txt"
 done <"$out/plan"
@@ -127,7 +127,7 @@ while IFS=$'\t' read -r kind name patch g; do
 		continue
 	fi
 	b=$secs
-	boot "mutant-$name" "$out/$name.list" "${cpu_of[$g]}" "${append_of[$g]}" \
+	boot "mutant-$name" "$out/$name.list" "${cpu_of[$g]}" "${append_of[$g]}" "${emu_of[$g]}" \
 		"$(python3 "$TOP"/scripts/mutants.py limits "$BUILD/results/mutant-baseline-$g" "$out/$name.list")"
 	python3 "$TOP"/scripts/mutants.py verdict "$out" "$patch" "$BUILD/results/mutant-$name" \
 		"$BUILD/results/mutant-baseline-$g" "$b" "$secs"
