@@ -4,10 +4,10 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps base tree export build selftests initramfs run check mutants mttcg bench model sparse clean help
+.PHONY: all deps base tree export build selftests initramfs run check vmx mutants mttcg bench model sparse clean help
 all: help
 help:
-	@sed -n "2,3p" Makefile; echo "  other targets: deps base tree export build selftests initramfs mutants mttcg bench model clean"
+	@sed -n "2,3p" Makefile; echo "  other targets: deps base tree export build selftests initramfs vmx mutants mttcg bench model clean"
 
 deps:
 	@$(S)/deps.sh
@@ -39,6 +39,11 @@ run: deps
 
 check: deps
 	@$(S)/check.sh
+
+# make check's VMX stage alone (kvm_intel with EPT under Bochs), after its
+# build stage.
+vmx: deps
+	@CHECK_ONLY="build vmx" $(S)/check.sh
 
 # The mutants of mutants/, each built and booted with the tests that must
 # kill it (scripts/mutants.sh); `make check` runs the same as a stage.

@@ -266,6 +266,29 @@ class RebootTest(Base):
         self.assertIn('during or after a test', why)
 
 
+class KnownReportTest(Base):
+    def test_bochs_boot_warning_is_left_out(self):
+        d = os.path.join(self.dirs.results, 'r')
+        os.makedirs(d)
+        text = results.read(test_data_path('boot-report.console')).replace('@KTAP@\n', '')
+        text = text.replace('BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x130/0x1de',
+                            'WARNING: arch/x86/kernel/cpu/topology_common.c:95 at parse_legacy+0x52/0x85, CPU#0: swapper/0')
+        text = text.replace('[   11.424380]  </TASK>\n',
+                            '[   11.424380]  </TASK>\n[   11.424390] ---[ end trace 0000000000000000 ]---\n'
+                            '[   12.000000] WARNING: something else\n')
+        write(os.path.join(d, 'console.log'), text)
+        p = subprocess.run([sys.executable, '-B', os.path.join(HERE, 'parse-results.py'),
+                            os.path.join(d, 'console.log'), d,
+                            os.path.join(HERE, '..', 'config', 'bochs-known-reports')],
+                           stdout=subprocess.PIPE, text=True, check=False)
+        reports = results.read(os.path.join(d, 'reports.txt'))
+        self.assertNotIn('parse_legacy', reports)
+        self.assertNotIn('Call Trace', reports)
+        self.assertIn('WARNING: something else', reports)
+        self.assertIn('parse_legacy', results.read(os.path.join(d, 'known-reports.txt')))
+        self.assertEqual(p.returncode, 1)
+
+
 class SkipRuleTest(Base):
     tests = ['x86/private_mem_shared_bit_test', 'x86/private_mem_nested_test',
              'set_memory_region_test']
@@ -291,6 +314,19 @@ class SkipRuleTest(Base):
         res = self.row('x86/private_mem_shared_bit_test')
         self.assertEqual(res[2], 'fail')
         self.assertIn('did the guest get the shape', res[3])
+
+    def test_an_expected_skip_is_required_of_the_named_invocation_only(self):
+        name = 'x86/private_mem_shared_bit_test -b 38'
+        d = os.path.join(self.dirs.results, 'r')
+        os.makedirs(d)
+        text = results.read(test_data_path('phys52-all-bits.console'))
+        text = text.replace('@KTAP@\n', results.read(test_data_path('kunit_ok.ktap')))
+        write(os.path.join(d, 'console.log'), text.replace(self.tests[0], name))
+        write(os.path.join(d, 'tests.list'), name + '\n')
+        subprocess.run([sys.executable, '-B', os.path.join(HERE, 'parse-results.py'),
+                        os.path.join(d, 'console.log'), d], stdout=subprocess.DEVNULL, check=False)
+        self.record(d, 'phys52-4lvl')
+        self.assertEqual(self.row(name)[2], 'pass', self.row(name))
 
     def test_whole_series_test_skip_fails_on_npt1(self):
         d = self.dirs.from_console('r', 'series-skip.console', [
