@@ -46,10 +46,19 @@ bochs_iso() {
 		"$cmdline" >"$out/iso/isolinux.cfg"
 	genisoimage -quiet -o "$out/boot.iso" -b isolinux.bin -c boot.cat -no-emul-boot \
 		-boot-load-size 4 -boot-info-table -J -R "$out/iso" || die "genisoimage failed"
-	sed -e "s|@MEGS@|$megs|" -e "s|@ISO@|$out/boot.iso|" -e "s|@SERIAL@|$out/console.log|" \
-		-e "s|@LOG@|$out/bochs.log|" -e '/^#/d' "$TOP/config/bochsrc" >"$out/bochsrc"
 	: >"$out/console.log"
+	# The serial port goes to console.log through a TCP connection
+	# (serial-sink.py), unbuffered: Bochs' "file" mode holds output back,
+	# and loses it when Bochs is stopped.
+	python3 "$TOP"/scripts/serial-sink.py "$out/serial.port" "$out/console.log" &
+	sink=$!
+	local i
+	for i in $(seq 50); do [ -s "$out/serial.port" ] && break; sleep 0.1; done
+	[ -s "$out/serial.port" ] || die "serial-sink.py did not start"
+	sed -e "s|@MEGS@|$megs|" -e "s|@ISO@|$out/boot.iso|" -e "s|@SERIAL@|$(cat "$out/serial.port")|" \
+		-e "s|@LOG@|$out/bochs.log|" -e '/^#/d' "$TOP/config/bochsrc" >"$out/bochsrc"
 }
+sink=
 
 out=$BUILD/results/$name
 rm -rf "$out"; mkdir -p "$out"
@@ -110,9 +119,11 @@ while kill -0 "$qpid" 2>/dev/null; do
 done
 wait "$qpid"
 qrc=$?
+# Bochs gone, its connection closed: the sink has all of the console.
+[ -z "$sink" ] || { wait "$sink" 2>/dev/null || true; }
 set -e
 echo $(( $(date +%s) - start )) >"$out/seconds"
-rm -rf "$out/initrd.cpio" "$out/iso" "$out/boot.iso"
+rm -rf "$out/initrd.cpio" "$out/iso" "$out/boot.iso" "$out/serial.port"
 if [ -n "$hung" ]; then
 	echo "# QEMU killed: no console output for $(fmt_secs "$quiet") (the guest hung)" >>"$out/console.log"
 elif [ $qrc -eq 124 ]; then
