@@ -4,10 +4,10 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps base tree export build selftests initramfs run check vmx mutants mttcg bench model sparse clean help
+.PHONY: all deps base tree export build selftests initramfs run check vmx coverage mutants mttcg bench model sparse clean help
 all: help
 help:
-	@sed -n "2,3p" Makefile; echo "  other targets: deps base tree export build selftests initramfs vmx mutants mttcg bench model clean"
+	@sed -n "2,3p" Makefile; echo "  other targets: deps base tree export build selftests initramfs vmx coverage mutants mttcg bench model clean"
 
 deps:
 	@$(S)/deps.sh
@@ -44,6 +44,11 @@ check: deps
 # build stage.
 vmx: deps
 	@CHECK_ONLY="build vmx" $(S)/check.sh
+
+# Which of the series' lines ran (scripts/coverage.sh): gcov over the tests
+# of make check's stages b and b'' (SVM under QEMU, VMX under Bochs).
+coverage: build
+	@$(S)/coverage.sh
 
 # The mutants of mutants/, each built and booted with the tests that must
 # kill it (scripts/mutants.sh); `make check` runs the same as a stage.

@@ -8,7 +8,7 @@ PKGS=(build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
       clang-19 lld-19 llvm-19 python3-sphinx spin gnuplot-nox
       binutils debian-archive-keyring ca-certificates dwarves
       python3-ply python3-git file
-      bochs bochs-term bochsbios vgabios isolinux syslinux-common genisoimage)
+      bochs bochs-term bochsbios vgabios isolinux syslinux-common genisoimage lcov)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -15,6 +15,7 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 echo 0 >/proc/sys/kernel/printk_ratelimit 2>/dev/null
 . /wb.conf		# TIMEOUT=seconds per test; /timeouts: "TEST SECONDS" overrides
 			# DRAIN=seconds to wait for the serial port before poweroff
+			# GCOV=1: print the gcov counters at the end
 cd /tests
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -59,6 +60,17 @@ while read -r t args; do
 	fi
 done </tmp/list
 kmsg end
+# make coverage: the gcov counters, as a base64 tar.gz (debugfs' .gcda
+# files are read with cat, not tar).
+if [ "${GCOV:-0}" = 1 ] && [ -d /sys/kernel/debug/gcov ]; then
+	(cd /sys/kernel/debug/gcov && find . -name '*.gcda') | while read -r f; do
+		mkdir -p "/tmp/gcov/${f%/*}"
+		cat "/sys/kernel/debug/gcov/$f" >"/tmp/gcov/$f"
+	done
+	echo "WB-GCOV-BEGIN"
+	tar -C /tmp/gcov -czf - . | base64
+	echo "WB-GCOV-END"
+fi
 echo "WB-GUEST-DONE"
 sync
 [ "${DRAIN:-0}" = 0 ] || sleep "$DRAIN"

@@ -4,6 +4,8 @@
 #   make-initramfs.sh OUT.cpio BINDIR TESTLIST [TIMEOUT]
 # WB_DRAIN=SECONDS: the guest waits that long before it powers off, so that
 # a slow serial port (Bochs' runs at the baud rate) sends the last lines.
+# WB_GCOV=1: after the tests the guest prints the kernel's gcov counters
+# (make coverage).
 # TESTLIST lines are "TEST [ARGS...]" with TEST relative to BINDIR (blank
 # lines and '#' comments ignored).  Script tests (*.sh) get every program
 # of BINDIR's directory they might run.
@@ -22,7 +24,7 @@ cp "$bb" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$TOP/scripts/guest-init.sh" "$root/init"
 chmod +x "$root/init"
-printf 'TIMEOUT=%s\nDRAIN=%s\n' "$timeout" "${WB_DRAIN:-0}" >"$root/wb.conf"
+printf 'TIMEOUT=%s\nDRAIN=%s\nGCOV=%s\n' "$timeout" "${WB_DRAIN:-0}" "${WB_GCOV:-0}" >"$root/wb.conf"
 sed -e 's/#.*//' "$TOP/config/test-timeouts" 2>/dev/null | awk 'NF >= 2 { print $1, $2 }' >"$root/timeouts" || true
 sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$list" | grep . >"$root/tests.txt" ||
 	die "no tests in $list"
