@@ -426,6 +426,14 @@ vmx() {
 		--counted vmx/eptad0 "$BUILD/results/vmx-eptad0"
 	python3 "$TOP"/scripts/results.py runs-table ept="$BUILD/results/vmx-ept" \
 		eptad0="$BUILD/results/vmx-eptad0" base="$BUILD/results/vmx-base"
+	# Bochs' speed: its instruction count at exit ("(0).[N]", idle time
+	# fast-forwarded included) over the run's wall time.
+	for n in vmx-ept vmx-eptad0 vmx-base; do
+		awk -v s="$(cat "$BUILD/results/$n/seconds")" -v n="$n" '
+			match($0, /^\(0\)\.\[[0-9]+\]/) { t = substr($0, 6, RLENGTH - 6) }
+			END { if (t && s) printf "  %s: Bochs ran %.2f G instructions in %d s: %.0f M/s\n", n, t / 1e9, s, t / s / 1e6 }' \
+			"$BUILD/results/$n/bochs.out"
+	done
 	! grep -q "^vmx[^	]*	[^	]*	fail	" "$RESULTS"
 }
 stage vmx vmx
