@@ -41,9 +41,9 @@ check: deps
 	@$(S)/check.sh
 
 # make check's VMX stage alone (kvm_intel with EPT under Bochs), after its
-# build stage.
+# tree and build stages.
 vmx: deps
-	@CHECK_ONLY="build vmx" $(S)/check.sh
+	@CHECK_ONLY="tree build vmx" $(S)/check.sh
 
 # Which of the series' lines ran (scripts/coverage.sh): gcov over the tests
 # of make check's stages b and b'' (SVM under QEMU, VMX under Bochs).

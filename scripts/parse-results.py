@@ -49,8 +49,11 @@ def main():
                 oom = 60   # an OOM report's stack dump is not a kernel bug
             elif oom:
                 oom -= 1
+            # A known report ends at its "end trace", 60 lines on, or at
+            # the start of another report.
+            if in_known and re.search(r'cut here|WARNING:|BUG:|Oops|KASAN|UBSAN', line):
+                in_known = 0
             if block == '0' and (in_known or any(k.search(line) for k in known_res)):
-                # A known report ends at its "end trace", or 60 lines on.
                 in_known = in_known - 1 if in_known else 60
                 known.append(line)
                 if '---[ end trace' in line:

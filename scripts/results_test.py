@@ -258,6 +258,16 @@ class RebootTest(Base):
         self.assertFalse(ok)
         self.assertIn('KUnit', why)
 
+    def test_a_later_report_in_kvm_code_is_not(self):
+        text = self.console().replace(
+            '[   11.424380]  </TASK>\n',
+            '[   11.424380]  </TASK>\n[   11.424390] ==================================================================\n'
+            '[   11.500000] WARNING: arch/x86/kvm/mmu/mmu.c:100 at kvm_mmu_init_vm+0x1/0x2\n'
+            '[   11.500010] Call Trace:\n[   11.500020]  kvm_mmu_init_vm+0x1/0x2\n')
+        ok, why = results.boot_report_outside(self.run_from(text))
+        self.assertFalse(ok, why)
+        self.assertIn('code under test', why)
+
     def test_report_during_a_test_is_not(self):
         text = self.console().replace('WB-DMESG-BEGIN 1\n', 'WB-DMESG-BEGIN 1\n'
                                       '[   12.000000] WARNING: somewhere\n')
