@@ -91,15 +91,19 @@ def series_lines(linux, base):
     and [(commit, subject)] of the series, in order."""
     commits = [l.split(' ', 1) for l in git(linux, 'log', '--reverse', '--format=%H %s',
                                             '%s..HEAD' % base).splitlines()]
+    # The coverage kernel is built from the working tree: its uncommitted
+    # lines (git blame's all-zero commit) are the series' too.
+    if git(linux, 'status', '--porcelain', '--untracked-files=no').strip():
+        commits.append(('0' * 40, '(uncommitted changes in build/linux)'))
     ours = {c for c, _ in commits}
-    files = [f for f in git(linux, 'diff', '--name-only', '--diff-filter=AM', base, 'HEAD',
+    files = [f for f in git(linux, 'diff', '--name-only', '--diff-filter=AM', base,
                             '--', 'arch/x86/kvm', 'virt/kvm').splitlines()
              if f.endswith(('.c', '.h'))]
     lines = {}
     for f in files:
         per = {}
         commit = None
-        out = git(linux, 'blame', '--line-porcelain', 'HEAD', '--', f)
+        out = git(linux, 'blame', '--line-porcelain', '--', f)
         for l in out.splitlines():
             m = re.match(r'^([0-9a-f]{40}) \d+ (\d+)', l)
             if m:

@@ -67,6 +67,7 @@ if [ "${GCOV:-0}" = 1 ] && [ -d /sys/kernel/debug/gcov ]; then
 		mkdir -p "/tmp/gcov/${f%/*}"
 		cat "/sys/kernel/debug/gcov/$f" >"/tmp/gcov/$f"
 	done
+	dmesg -n 1	# no kernel message in the middle of the data
 	echo "WB-GCOV-BEGIN"
 	tar -C /tmp/gcov -czf - . | base64
 	echo "WB-GCOV-END"
