@@ -63,7 +63,9 @@ def read_info(path, linux):
     """{file relative to LINUX: {line: count}} from an lcov tracefile."""
     cov = collections.defaultdict(dict)
     cur = None
-    for line in open(path):
+    with open(path) as f:
+        text = f.read()
+    for line in text.splitlines():
         line = line.strip()
         if line.startswith('SF:'):
             cur = rel_path(line[3:], linux)
