@@ -11,7 +11,7 @@
 #                  after the static gates; "callback" leaves out building
 #                  the callback kernel, "unit" the unit tests)
 #   CHECK_ONLY     the stages to run (and "build" for the guest stages),
-#                  e.g. "build vmx" (make vmx); the others are skipped
+#                  e.g. "tree build vmx" (make vmx); the others are skipped
 . "$(dirname "$0")/lib.sh"
 
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-180}
