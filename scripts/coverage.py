@@ -81,9 +81,9 @@ def read_info(path, linux):
 def rel_path(path, linux):
     """A source path of the coverage kernel's tree, relative to the tree:
     the copy's root is named .../coverage-src (or LINUX itself)."""
-    for root in (os.path.realpath(linux), ):
-        if path.startswith(root + '/'):
-            return path[len(root) + 1:]
+    root = os.path.realpath(linux)
+    if path.startswith(root + '/'):
+        return path[len(root) + 1:]
     m = re.search(r'/coverage-src/(.*)$', path)
     return m.group(1) if m else path
 

@@ -50,17 +50,25 @@ class RunDirs:
 
     def from_console(self, name, console, tests, ktap='kunit_ok.ktap', out=None,
                      kunit_txt='kunit_ok.txt'):
-        d = os.path.join(self.results, name)
-        os.makedirs(d)
         text = results.read(test_data_path(console))
         text = text.replace('@KTAP@\n', results.read(test_data_path(ktap)) if ktap else '')
         if out:
             text = text.replace('@OUT@\n', results.read(test_data_path(out)))
+        return self.from_text(name, text, tests, kunit_txt)
+
+    def from_text(self, name, text, tests, kunit_txt=None, known=None):
+        """A run directory from console TEXT, parsed as run-guest.sh does
+        (with KNOWN, config/bochs-known-reports' like); parse-results.py's
+        exit status in self.parse_rc."""
+        d = os.path.join(self.results, name)
+        os.makedirs(d)
         write(os.path.join(d, 'console.log'), text)
         write(os.path.join(d, 'tests.list'), ''.join(t + '\n' for t in tests))
         with open(os.path.join(d, 'summary.txt'), 'w') as summary:
-            subprocess.run([sys.executable, '-B', os.path.join(HERE, 'parse-results.py'),
-                            os.path.join(d, 'console.log'), d], stdout=summary, check=False)
+            self.parse_rc = subprocess.run(
+                [sys.executable, '-B', os.path.join(HERE, 'parse-results.py'),
+                 os.path.join(d, 'console.log'), d] + ([known] if known else []),
+                stdout=summary, check=False).returncode
         if kunit_txt and os.path.getsize(os.path.join(d, 'kunit.ktap')):
             shutil.copy(test_data_path(kunit_txt), os.path.join(d, 'kunit.txt'))
         write(os.path.join(d, 'seconds'), '61\n')
@@ -227,13 +235,7 @@ class ReportTest(Base):
 
 class RebootTest(Base):
     def run_from(self, text):
-        d = os.path.join(self.dirs.results, 'r')
-        os.makedirs(d)
-        write(os.path.join(d, 'console.log'), text)
-        write(os.path.join(d, 'tests.list'), 'vm_types_test\n')
-        subprocess.run([sys.executable, '-B', os.path.join(HERE, 'parse-results.py'),
-                        os.path.join(d, 'console.log'), d], stdout=subprocess.DEVNULL, check=False)
-        return results.Run(d)
+        return results.Run(self.dirs.from_text('r', text, ['vm_types_test']))
 
     def console(self, **kw):
         return results.read(test_data_path('boot-report.console')) \
@@ -278,25 +280,20 @@ class RebootTest(Base):
 
 class KnownReportTest(Base):
     def test_bochs_boot_warning_is_left_out(self):
-        d = os.path.join(self.dirs.results, 'r')
-        os.makedirs(d)
         text = results.read(test_data_path('boot-report.console')).replace('@KTAP@\n', '')
         text = text.replace('BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x130/0x1de',
                             'WARNING: arch/x86/kernel/cpu/topology_common.c:95 at parse_legacy+0x52/0x85, CPU#0: swapper/0')
         text = text.replace('[   11.424380]  </TASK>\n',
                             '[   11.424380]  </TASK>\n[   11.424390] ---[ end trace 0000000000000000 ]---\n'
                             '[   12.000000] WARNING: something else\n')
-        write(os.path.join(d, 'console.log'), text)
-        p = subprocess.run([sys.executable, '-B', os.path.join(HERE, 'parse-results.py'),
-                            os.path.join(d, 'console.log'), d,
-                            os.path.join(HERE, '..', 'config', 'bochs-known-reports')],
-                           stdout=subprocess.PIPE, text=True, check=False)
+        d = self.dirs.from_text('r', text, ['vm_types_test'],
+                                known=os.path.join(HERE, '..', 'config', 'bochs-known-reports'))
         reports = results.read(os.path.join(d, 'reports.txt'))
         self.assertNotIn('parse_legacy', reports)
         self.assertNotIn('Call Trace', reports)
         self.assertIn('WARNING: something else', reports)
         self.assertIn('parse_legacy', results.read(os.path.join(d, 'known-reports.txt')))
-        self.assertEqual(p.returncode, 1)
+        self.assertEqual(self.dirs.parse_rc, 1)
 
 
 class SkipRuleTest(Base):
@@ -327,14 +324,9 @@ class SkipRuleTest(Base):
 
     def test_an_expected_skip_is_required_of_the_named_invocation_only(self):
         name = 'x86/private_mem_shared_bit_test -b 38'
-        d = os.path.join(self.dirs.results, 'r')
-        os.makedirs(d)
         text = results.read(test_data_path('phys52-all-bits.console'))
         text = text.replace('@KTAP@\n', results.read(test_data_path('kunit_ok.ktap')))
-        write(os.path.join(d, 'console.log'), text.replace(self.tests[0], name))
-        write(os.path.join(d, 'tests.list'), name + '\n')
-        subprocess.run([sys.executable, '-B', os.path.join(HERE, 'parse-results.py'),
-                        os.path.join(d, 'console.log'), d], stdout=subprocess.DEVNULL, check=False)
+        d = self.dirs.from_text('r', text.replace(self.tests[0], name), [name])
         self.record(d, 'phys52-4lvl')
         self.assertEqual(self.row(name)[2], 'pass', self.row(name))
 
