@@ -46,7 +46,8 @@ def git(linux, *args):
 
 
 def extract(rundir):
-    text = open(os.path.join(rundir, 'console.log'), errors='replace').read().replace('\r', '')
+    with open(os.path.join(rundir, 'console.log'), errors='replace') as f:
+        text = f.read().replace('\r', '')
     m = re.search(r'^WB-GCOV-BEGIN\n(.*?)^WB-GCOV-END$', text, re.S | re.M)
     if not m:
         sys.exit('%s: no gcov data in console.log (WB-GCOV-BEGIN ... WB-GCOV-END)' % rundir)
