@@ -466,7 +466,7 @@ debug() {
 		sed 's|^x86/private_mem_hostile_test$|x86/private_mem_hostile_test -n 20000|' >"$list"
 	split_single "$list"
 	planned=()
-	first=$(python3 "$TOP"/scripts/results.py shape names | head -n1)
+	first=$(python3 "$TOP"/scripts/results.py shape first)
 	mapfile -t o < <(shape_opts "$first")
 	plan "debug-$first" "$obj/arch/x86/boot/bzImage" "$list" "$first" "${o[@]}"
 	[ ! -s "$list.single" ] || plan debug-single "$obj/arch/x86/boot/bzImage" "$list.single" "$first" \
@@ -526,7 +526,7 @@ suite() {
 	rm -f "$out"/suite-base-*.dir
 	export SUITE_SMP SUITE_TIMEOUT
 	run_queue "suite_half npt1" "suite_half npt0"
-	first=$(python3 "$TOP"/scripts/results.py shape names | head -n1)
+	first=$(python3 "$TOP"/scripts/results.py shape first)
 	for n in npt1 npt0; do
 		args=$([ $n = npt0 ] && echo kvm_amd.npt=0 || true)
 		bdir=$(cat "$out/suite-base-$n.dir" 2>/dev/null || true)

@@ -19,7 +19,7 @@ read -r bk bb < <("$TOP"/scripts/prepare.sh base)
 list=$BUILD/mttcg/tests.list
 mkdir -p "$BUILD/mttcg"
 for i in $(seq 1 "$runs"); do echo "$test $args -s $i"; done >"$list"
-cpu=$(python3 "$TOP"/scripts/results.py shape cpu "$(python3 "$TOP"/scripts/results.py shape names | head -n1)")
+cpu=$(python3 "$TOP"/scripts/results.py shape cpu "$(python3 "$TOP"/scripts/results.py shape first)")
 log "mttcg: $runs runs of '$test $args' on base and on patched, at once, -accel tcg,thread=multi -smp 2 -cpu $cpu"
 s=$(date +%s)
 for k in base patched; do

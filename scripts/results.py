@@ -858,7 +858,7 @@ def main(argv):
     a.add_argument('basedir')
     a.add_argument('patcheddir')
     a = sub.add_parser('shape')
-    a.add_argument('field', choices=('names', 'cpu', 'append'))
+    a.add_argument('field', choices=('names', 'first', 'cpu', 'append'))
     a.add_argument('name', nargs='?')
     a = sub.add_parser('expect-rows')
     a.add_argument('stage')
@@ -897,6 +897,10 @@ def main(argv):
         rows = shapes()
         if args.field == 'names':
             print('\n'.join(r[0] for r in rows))
+        elif args.field == 'first':
+            # For shell callers, instead of "names | head -n1", whose head
+            # may close the pipe before this prints (pipefail: a failure).
+            print(rows[0][0])
         else:
             row = [r for r in rows if r[0] == args.name]
             if not row:

@@ -116,6 +116,23 @@ class Base(unittest.TestCase):
                            results.Run(retry) if retry else None, shape, SERIES, CONFIG)
 
 
+class ShapeFirstTest(unittest.TestCase):
+    """`shape first` is the first of `shape names`: check.sh uses it instead
+    of piping `names` into head, which pipefail turned into a failure when
+    head closed the pipe early."""
+
+    def out(self, *argv):
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            results.main(list(argv))
+        return buf.getvalue().splitlines()
+
+    def test_first_is_the_first_name(self):
+        names = self.out('shape', 'names')
+        self.assertGreater(len(names), 1)
+        self.assertEqual(self.out('shape', 'first'), names[:1])
+
+
 class QemuSignatureTest(unittest.TestCase):
     """Only the QEMU signature is retried."""
 
