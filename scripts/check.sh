@@ -141,12 +141,13 @@ shape_opts() {
 		-a "$(python3 "$TOP"/scripts/results.py shape append "$1")"
 }
 
-# --- the workbench's own unit tests (results.py's rules), seconds ------------
+# --- the workbench's own unit tests (results.py's rules, the classifier), seconds
 unit() {
-	if python3 -B -m unittest discover -s "$TOP/scripts" -p '*_test.py' 2>&1 | tail -n 40; then
-		result unit "scripts/*_test.py" pass
+	if python3 -B -m unittest discover -s "$TOP/scripts" -p '*_test.py' 2>&1 | tail -n 40 &&
+	   (cd "$TOP" && python3 -B -m unittest discover -s wb/test -t . -p '*_test.py' 2>&1 | tail -n 40); then
+		result unit "scripts/*_test.py wb/test/*_test.py" pass
 	else
-		result unit "scripts/*_test.py" fail "see above"
+		result unit "scripts/*_test.py wb/test/*_test.py" fail "see above"
 		return 1
 	fi
 }

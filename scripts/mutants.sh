@@ -15,6 +15,9 @@
 # selftests build/selftests/patched/bin (`make build`; selftests don't
 # change).  Output: build/mutants/ (logs, table.tsv), guest runs in
 # build/results/mutant-*.
+# The guests boot in the background, MUTANTS_JOBS (default 2) at once, and
+# each mutant's guest boots while the next mutant builds: an incremental
+# build is mostly vmlinux's single-threaded link.
 . "$(dirname "$0")/lib.sh"
 # Under `make check`, which exports RESULTS, each mutant is also a result.
 in_check=$(printenv RESULTS || true)
@@ -24,6 +27,7 @@ OBJ=$SRC/.obj-test
 BINDIR=${MUTANTS_BINDIR:-$BUILD/selftests/patched/bin}
 out=$BUILD/mutants
 kernel=$OBJ/arch/x86/boot/bzImage
+JOBS=${MUTANTS_JOBS:-2}
 export GIT_OPTIONAL_LOCKS=0		# never write build/linux's index
 
 [ -d "$LINUX/.git" ] || die "no build/linux; run 'make tree'"
@@ -76,18 +80,23 @@ build() {
 	return $rc
 }
 
-# boot RUN LIST CPU APPEND EMU [LIMITS]: one guest; its seconds in $secs.
+# boot RUN KERNEL LIST CPU APPEND EMU [LIMITS]: one guest, in the
+# background once $JOBS are running; its wall seconds go to $out/RUN.secs.
 boot() {
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+	boot_one "$@" </dev/null &
+}
+boot_one() {
 	local s cpu=() limits
-	[ "$3" = - ] || cpu=(-c "$3")
-	limits=${6:--t 120}
+	[ "$4" = - ] || cpu=(-c "$4")
+	limits=${7:--t 120}
 	s=$(date +%s)
 	# shellcheck disable=SC2086
 	# oops=panic: a mutant that oopses the guest's kernel ends the boot
 	# at once, instead of hanging it on the locks the oops left held.
-	"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$BINDIR" -l "$2" -n "$1" \
-		-a "oops=panic$([ "$4" = - ] || echo " $4")" "${cpu[@]}" -e "$5" $limits >"$out/$1.out" 2>&1 || true
-	secs=$(( $(date +%s) - s ))
+	"$TOP"/scripts/run-guest.sh -k "$2" -b "$BINDIR" -l "$3" -n "$1" \
+		-a "oops=panic$([ "$5" = - ] || echo " $5")" "${cpu[@]}" -e "$6" $limits >"$out/$1.out" 2>&1 || true
+	echo $(( $(date +%s) - s )) >"$out/$1.secs"
 }
 
 python3 "$TOP"/scripts/mutants.py plan "$TOP/mutants" "$out" "$@" >"$out/plan"
@@ -100,33 +109,41 @@ if ! build baseline; then
 	die "build/linux's working tree does not build (log: ${out#"$TOP"/}/baseline.log)"
 fi
 bsecs=$secs boots=0
+cp "$kernel" "$out/baseline.bzImage"
 declare -A cpu_of append_of emu_of
 while IFS=$'\t' read -r kind g cpu append emu; do
 	[ "$kind" = group ] || continue
 	cpu_of[$g]=$cpu append_of[$g]=$append emu_of[$g]=$emu
 	log "baseline $g: $(paste -sd, "$out/baseline-$g.list")$([ "$cpu" = - ] || echo ", -cpu $cpu")$([ "$append" = - ] || echo ", '$append'")$([ "$emu" = qemu ] || echo ", $emu")"
-	boot "mutant-baseline-$g" "$out/baseline-$g.list" "$cpu" "$append" "$emu"
-	boots=$((boots + secs))
-	sed 's/^/    /' "$BUILD/results/mutant-baseline-$g/summary.txt"
+	boot "mutant-baseline-$g" "$out/baseline.bzImage" "$out/baseline-$g.list" "$cpu" "$append" "$emu"
 done <"$out/plan"
+# The mutants' limits come from the baseline boots' times.
+wait
+for g in $(printf '%s\n' "${!cpu_of[@]}" | sort -n); do
+	boots=$((boots + $(cat "$out/mutant-baseline-$g.secs")))
+	echo "    baseline $g:"
+	sed 's/^/    /' "$BUILD/results/mutant-baseline-$g/summary.txt"
+done
 echo "$bsecs $boots" >"$out/baseline.secs"
 
+# The verdicts, in the plan's order, once every guest is done.
+verdicts=()
 while IFS=$'\t' read -r kind name patch g; do
 	[ "$kind" = mutant ] || continue
 	reset_src
 	if ! git -C "$SRC" apply --check "$patch" 2>"$out/$name.log"; then
 		cat "$out/$name.log" >&2
-		python3 "$TOP"/scripts/mutants.py failed "$out" "$patch" "does not apply" 0
+		verdicts+=("failed $patch 0 does not apply")
 		continue
 	fi
 	apply_src "$patch"
 	log "mutant $name: $(git apply --stat "$patch" | tail -n 1 | sed 's/^ *//')"
 	if ! build "$name"; then
 		tail -n 20 "$out/$name.log" >&2
-		python3 "$TOP"/scripts/mutants.py failed "$out" "$patch" "does not build" "$secs"
+		verdicts+=("failed $patch $secs does not build")
 		continue
 	fi
-	b=$secs
+	cp "$kernel" "$out/$name.bzImage"
 	if [ "${emu_of[$g]}" = bochs ]; then
 		# Bochs' guest seconds are not wall seconds: three times the
 		# baseline boot's wall time, and two more minutes.
@@ -134,9 +151,9 @@ while IFS=$'\t' read -r kind name patch g; do
 	else
 		lim=$(python3 "$TOP"/scripts/mutants.py limits "$BUILD/results/mutant-baseline-$g" "$out/$name.list")
 	fi
-	boot "mutant-$name" "$out/$name.list" "${cpu_of[$g]}" "${append_of[$g]}" "${emu_of[$g]}" "$lim"
-	python3 "$TOP"/scripts/mutants.py verdict "$out" "$patch" "$BUILD/results/mutant-$name" \
-		"$BUILD/results/mutant-baseline-$g" "$b" "$secs"
+	boot "mutant-$name" "$out/$name.bzImage" "$out/$name.list" "${cpu_of[$g]}" "${append_of[$g]}" \
+		"${emu_of[$g]}" "$lim"
+	verdicts+=("verdict $patch $secs $name $g")
 done <"$out/plan"
 
 # MUTANTS_CALLBACK=FILE (make check): also build the callback kernel
@@ -159,6 +176,18 @@ if [ -n "${MUTANTS_CALLBACK:-}" ]; then
 	fi
 fi
 reset_src
+wait
+for v in "${verdicts[@]}"; do
+	read -r kind patch b rest <<<"$v"
+	if [ "$kind" = failed ]; then
+		python3 "$TOP"/scripts/mutants.py failed "$out" "$patch" "$rest" "$b"
+	else
+		read -r name g <<<"$rest"
+		python3 "$TOP"/scripts/mutants.py verdict "$out" "$patch" "$BUILD/results/mutant-$name" \
+			"$BUILD/results/mutant-baseline-$g" "$b" "$(cat "$out/mutant-$name.secs")"
+	fi
+done
+rm -f "$out"/*.bzImage
 
 echo "==== mutants (mutants/, scripts/mutants.py)"
 rc=0

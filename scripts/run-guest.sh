@@ -83,7 +83,9 @@ slow=1
 # no_timer_check: under a loaded TCG host the IO-APIC timer check can fail
 # and panic the guest at boot ("IO-APIC + timer doesn't work!").
 cmdline="console=ttyS0 panic=-1 quiet log_buf_len=8M no_timer_check ${append}"
-[ "$emu" = qemu ] || cmdline="console=ttyS0,115200 ${cmdline#console=ttyS0 }"
+# Bochs: the serial port's baud rate, and noxsave (config/bochsrc's CPU
+# fails the kernel's XSAVE consistency check).
+[ "$emu" = qemu ] || cmdline="console=ttyS0,115200 noxsave ${cmdline#console=ttyS0 }"
 echo "$cmdline" >"$out/cmdline"
 if [ "$emu" = bochs ]; then
 	accel=bochs cpu=$(sed -n 's/^cpu: model=\([^,]*\).*/\1/p' "$TOP/config/bochsrc")
