@@ -401,14 +401,13 @@ stage targeted targeted
 # config/expect's vmx row (kvm_intel.ept=0: no software-protected VMs).
 vmx() {
 	local list=$out/vmx.list blist=$out/vmx-base.list n runs=()
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$TOP/config/vmx-tests" | grep . >"$list"
+	wbconfig entries vmx-tests >"$list"
 	while read -r n _; do
 		[ -f "$PB/$n" ] || { result vmx "$n" fail "not built"; return 1; }
 	done <"$list"
 	# The base's tests: not the series' own (which need its uAPI).
 	"$TOP"/scripts/test-lists.sh series >"$out/vmx-series.list"
-	awk 'FILENAME == ARGV[1] { series[$1] = 1; next } !series[$1]' \
-		"$out/vmx-series.list" "$list" >"$blist"
+	wbconfig without "$out/vmx-series.list" <"$list" >"$blist"
 	planned=()
 	plan vmx-ept "$PK" "$list" bochs-ept -e bochs
 	plan vmx-eptad0 "$PK" "$list" bochs-eptad0 -e bochs -a kvm_intel.eptad=0
@@ -487,11 +486,7 @@ unset MUTANTS_CALLBACK
 stage callback callback
 
 # Leave out the tests config/suite-skip lists (results.py reports them).
-suite_skip() {
-	local skip
-	skip=$(sed -e 's/#.*//' "$TOP/config/suite-skip" | awk 'NF { print $1 }')
-	grep -vxF -f <(echo "$skip") || true
-}
+suite_skip() { wbconfig without suite-skip; }
 
 # --- c. the whole suite, base against patched ---------------------------------
 # npt=1: every test but the targeted ones, which stage b ran (on the first

@@ -39,7 +39,7 @@ kernel=$OBJ/arch/x86/boot/bzImage
 # no counters); stage b'''s.
 "$TOP"/scripts/test-lists.sh targeted | grep -v '^x86/private_fault_perf_test' >"$out/svm.list"
 split_single "$out/svm.list"
-sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$TOP/config/vmx-tests" | grep . >"$out/vmx.list"
+wbconfig entries vmx-tests >"$out/vmx.list"
 export WB_GCOV=1
 runs=(svm svm-phys48 vmx vmx-eptad0)
 declare -A opts=(

@@ -17,7 +17,7 @@ for p in "${series[@]}"; do
 	while read -r glob type _; do
 		# shellcheck disable=SC2254
 		case $f in $glob) ignore+=("$type") ;; esac
-	done < <(sed -e 's/#.*//' "$TOP/config/checkpatch-exceptions" | grep '[^[:space:]]' || true)
+	done < <(wbconfig entries checkpatch-exceptions)
 	args=(--strict --show-types --no-summary --quiet)
 	[ ${#ignore[@]} -eq 0 ] || args+=(--ignore "$(IFS=,; echo "${ignore[*]}")")
 	# Debian's python3 first: checkpatch.pl runs scripts/spdxcheck.py with

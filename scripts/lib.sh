@@ -73,15 +73,14 @@ patched_obj() {
 # to LIST.single (empty if none).  Those run in a boot of their own under
 # single-threaded TCG (run-guest.sh -x tcg,thread=single).
 split_single() {
-	local names
-	names=$(sed -e 's/#.*//' "$TOP/config/tcg-single" | awk 'NF { print $1 }')
-	awk -v names="$names" -v single="$1.single" '
-		BEGIN { n = split(names, a, "\n"); for (i = 1; i <= n; i++) s[a[i]] }
-		$1 in s { print >single; next }
-		{ print }' "$1" >"$1.multi"
-	touch "$1.single"
+	wbconfig only tcg-single <"$1" >"$1.single"
+	wbconfig without tcg-single <"$1" >"$1.multi"
 	mv "$1.multi" "$1"
 }
+
+# wbconfig entries|names|without|only|count FILE: config/'s lists, and test
+# lists, read with one rule (wb/config.py).
+wbconfig() { PYTHONPATH=$TOP${PYTHONPATH:+:$PYTHONPATH} python3 -B -m wb.config "$@"; }
 
 fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 

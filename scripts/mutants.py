@@ -43,6 +43,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from wb import config as wbconfig  # noqa: E402
+
 KEYS = ('Breaks', 'Killed-by', 'Guest-cpu', 'Guest-append', 'Guest-emulator')
 EMULATORS = ('qemu', 'bochs')
 # A KUnit-only mutant still needs a selftest for the guest's /init to run:
@@ -189,11 +192,7 @@ def limits(rundir, listfile):
         for line in open(path):
             _, name, _, secs, _ = line.rstrip('\n').split('\t')
             base[' '.join(name.split())] = float(secs or 0)
-    per = []
-    for line in open(listfile):
-        t = ' '.join(line.split('#')[0].split())
-        if t:
-            per.append(int(3 * base.get(t, 60)) + MIN_TEST_SECS)
+    per = [int(3 * base.get(t, 60)) + MIN_TEST_SECS for t in wbconfig.entries(listfile)]
     print('-t %d -T %d' % (max(per), BOOT_SECS + sum(per)))
 
 

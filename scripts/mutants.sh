@@ -27,7 +27,7 @@ OBJ=$SRC/.obj-test
 BINDIR=${MUTANTS_BINDIR:-$BUILD/selftests/patched/bin}
 out=$BUILD/mutants
 kernel=$OBJ/arch/x86/boot/bzImage
-JOBS=${MUTANTS_JOBS:-2}
+GUESTS=${MUTANTS_JOBS:-2}
 export GIT_OPTIONAL_LOCKS=0		# never write build/linux's index
 
 [ -d "$LINUX/.git" ] || die "no build/linux; run 'make tree'"
@@ -81,9 +81,9 @@ build() {
 }
 
 # boot RUN KERNEL LIST CPU APPEND EMU [LIMITS]: one guest, in the
-# background once $JOBS are running; its wall seconds go to $out/RUN.secs.
+# background once $GUESTS are running; its wall seconds go to $out/RUN.secs.
 boot() {
-	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+	while [ "$(jobs -rp | wc -l)" -ge "$GUESTS" ]; do wait -n || true; done
 	boot_one "$@" </dev/null &
 }
 boot_one() {

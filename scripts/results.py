@@ -61,6 +61,8 @@ import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(TOP, 'config')
+sys.path.insert(0, TOP)
+from wb import config as wbconfig  # noqa: E402
 TAIL = 15
 # Lines of the kernel log printed with a run's first report (its stack trace).
 REPORT_LINES = 60
@@ -104,27 +106,21 @@ def fail(msg):
 
 
 # --- config/ ----------------------------------------------------------------
+# wb/config.py reads them all, with one rule: see its head.
 def config_lines(name, config=CONFIG, comments=True):
-    """config/NAME's lines without comments: from "#" on (COMMENTS), or
-    whole "#" lines only (tables, whose fields may hold a "#")."""
-    path = os.path.join(config, name)
-    if not os.path.exists(path):
-        fail('no config/%s' % name)
-    for line in read_lines(path):
-        line = line.split('#')[0].strip() if comments else \
-            ('' if line.lstrip().startswith('#') else line.strip())
-        if line:
-            yield line
+    """config/NAME's entries; COMMENTS false for tables, whose fields may
+    hold a "#"."""
+    try:
+        return wbconfig.entries(name, config, table=not comments)
+    except wbconfig.Error as e:
+        fail(str(e))
 
 
 def reasons(name, config=CONFIG):
     """config/NAME's "TEST REASON" lines, as {TEST: REASON}: env-skips,
     retry-once, suite-skip, tcg-single or figures."""
-    out = {}
-    for line in config_lines(name, config):
-        test, _, why = line.partition(' ')
-        out[test] = why.strip()
-    return out
+    config_lines(name, config)	# fails if there is no such file
+    return wbconfig.reasons(name, config)
 
 
 def table(name, columns, config=CONFIG):
@@ -228,10 +224,7 @@ class Run:
             for line in read_lines(path):
                 _, name, res, secs, rep = line.split('\t')
                 self.tests[name] = (res, secs, int(rep))
-        for line in read_lines(os.path.join(rundir, 'tests.list')):
-            line = line.split('#')[0].strip()
-            if line:
-                self.listed.append(' '.join(line.split()))
+        self.listed = wbconfig.parse(self.read('tests.list'))
         self.summary = self.read('summary.txt')
         self.reports = self.read('reports.txt').splitlines()
         self.console = self.read('console.log').replace('\r', '').splitlines()

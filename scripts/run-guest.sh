@@ -71,7 +71,7 @@ bochs) export WB_DRAIN=1 ;;
 *) die "-e $emu: qemu or bochs" ;;
 esac
 "$TOP"/scripts/make-initramfs.sh "$out/initrd.cpio" "$bindir" "$list" "$ttimeout"
-ntests=$(sed -e 's/#.*//' "$list" | grep -c '[^[:space:]]' || true)
+ntests=$(wbconfig count "$(realpath "$list")")
 # Bochs' guest clock runs on instructions (clock: sync=none), several times
 # slower than the wall clock: the limits below, in wall seconds, are that
 # many times the guest's per-test timeout.

@@ -18,7 +18,8 @@
 #                                   (for npt=0, where they all skip)
 . "$(dirname "$0")/lib.sh"
 
-entries() { sed -e 's/#.*//' -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' "$1" 2>/dev/null | grep . || true; }
+# A missing list has no entries.
+entries() { [ ! -e "$1" ] || wbconfig entries "$1"; }
 
 series() {
 	local listed added t
