@@ -19,11 +19,11 @@ key=$( { sha1sum <"$kernel"; (cd "$bindir" && find . -type f | LC_ALL=C sort | x
 	 grep -e "^kernel= " -e "^cmdline=" "$TOP"/scripts/run-guest.sh
 	 echo "$SUITE_SMP $SUITE_TIMEOUT $args"; } | sha1sum | cut -c1-16)
 dir=$CACHE/results/base-suite-$key-$n
-if [ "${4:-}" != --key-only ] && [ ! -f "$dir/results.tsv" ]; then
+if [ "${4:-}" != --key-only ] && [ ! -f "$dir/run.json" ]; then
 	name=base-suite-$n
 	"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$bindir" -l "$list" -n "$name" \
 		-a "$args" -s "$SUITE_SMP" -t "$SUITE_TIMEOUT" >&2 || true
-	grep -q WB-GUEST-DONE "$BUILD/results/$name/console.log" ||
+	wbparser done "$BUILD/results/$name" ||
 		die "the base guest ($name) did not finish: see build/results/$name/console.log"
 	mkdir -p "$CACHE/results"
 	rm -rf "$dir.tmp.$$"

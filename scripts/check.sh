@@ -422,7 +422,7 @@ vmx() {
 	expect_record vmx
 	cat "$out/vmx-base.out"
 	# Without a finished base run there is nothing to compare with.
-	if ! grep -q '^WB-GUEST-DONE' "$BUILD/results/vmx-base/console.log" 2>/dev/null; then
+	if ! wbparser done "$BUILD/results/vmx-base"; then
 		result vmx/base "base guest" fail "the base guest did not finish: see build/results/vmx-base"
 	else
 		for n in ept eptad0; do
@@ -529,14 +529,14 @@ suite() {
 		if [ "$bdir" = none ]; then
 			bdir=
 			log "suite/$n: every test passed cleanly on patched; the base ran none"
-		elif [ -z "$bdir" ] || [ ! -f "$bdir/results.tsv" ]; then
+		elif [ -z "$bdir" ] || [ ! -f "$bdir/run.json" ]; then
 			cat "$out/base-suite-$n.out" >&2
 			result "suite/$n" "base guest" fail "the base guest did not finish"
 			continue
 		else
-			log "suite/$n: $(grep -E '^# [0-9]+ tests' "$bdir/summary.txt" | sed 's/^# //') on base ($(paste -sd' ' "$out/suite-base-$n.list"))"
+			log "suite/$n: $(wbparser counts "$bdir") on base ($(paste -sd' ' "$out/suite-base-$n.list"))"
 		fi
-		log "suite/$n: $(grep -E '^# [0-9]+ tests' "$BUILD/results/patched-suite-$n/summary.txt" | sed 's/^# //') on patched$([ $n = npt0 ] || echo ' (without the targeted tests)')"
+		log "suite/$n: $(wbparser counts "$BUILD/results/patched-suite-$n") on patched$([ $n = npt0 ] || echo ' (without the targeted tests)')"
 		# A test that passes on base and not on patched gets one retry.  The
 		# targeted runs count with their retries (config/retry-once).
 		rm -rf "${BUILD:?}/results/patched-suite-$n-retry"

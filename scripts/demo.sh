@@ -25,9 +25,8 @@ log "demo: $flip -d $secs on the base and the patched kernel"
 "$TOP"/scripts/run-guest.sh -k "$pkernel" -b "$pbindir" -l "$list" -n demo-flip-patched \
 	>"$BUILD/run/flip-patched.out" 2>&1 || true
 
-value() {	# value RUN KEY: "KEY: N" from the run's console log
-	tr -d '\r' <"$BUILD/results/$1/console.log" |
-		sed -n "s/^\(# \)*$2: \([0-9]*\).*/\2/p" | head -n1
+value() {	# value RUN KEY: "KEY: N" from what the run's tests printed
+	wbparser output "$BUILD/results/$1" | sed -n "s/^\(# \)*$2: \([0-9]*\).*/\2/p" | head -n1
 }
 
 echo "==== Attribute flips racing with faults, $secs s, 1 vCPU, 64 guest_memfd pages"
@@ -45,9 +44,8 @@ echo "  (details: build/results/demo-flip-{base,patched}/console.log)"
 
 echo
 echo "==== Implicit conversions through a shared GPA bit (patched kernel)"
-tap=$BUILD/results/demo/console.log
 if grep -q "private_mem_shared_bit_test" "$BUILD/results/demo/tests.list" 2>/dev/null; then
-	tr -d '\r' <"$tap" |
+	wbparser output "$BUILD/results/demo" |
 		sed -n 's/^\(# \)*\(ok\|not ok\) [0-9]* \(bit [0-9]*:.*\|errors.*\)/  \2: \3/p'
 	cat <<'EOF'
   Each vCPU takes every page round the loop: a private write through the

@@ -81,6 +81,9 @@ split_single() {
 # wbconfig entries|names|without|only|count FILE: config/'s lists, and test
 # lists, read with one rule (wb/config.py).
 wbconfig() { PYTHONPATH=$TOP${PYTHONPATH:+:$PYTHONPATH} python3 -B -m wb.config "$@"; }
+# wbparser CONSOLE OUTDIR [KNOWN] | done RUNDIR: a guest's console, parsed
+# once into OUTDIR/run.json (wb/parser.py).
+wbparser() { PYTHONPATH=$TOP${PYTHONPATH:+:$PYTHONPATH} python3 -B -m wb.parser "$@"; }
 
 fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 

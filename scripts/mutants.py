@@ -45,6 +45,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from wb import config as wbconfig  # noqa: E402
+from wb import parser as wbparser  # noqa: E402
 
 KEYS = ('Breaks', 'Killed-by', 'Guest-cpu', 'Guest-append', 'Guest-emulator')
 EMULATORS = ('qemu', 'bochs')
@@ -128,70 +129,41 @@ def plan(mutdir, outdir, names):
     print('\n'.join(out))
 
 
+def run_of(rundir):
+    """RUNDIR's run.json (wb/parser.py), or an empty run if there is none."""
+    return wbparser.load(rundir) or {'tests': [], 'reports': [], 'kunit': {}, 'done': False,
+                                     'stopped': None}
+
+
 def selftests(rundir):
     """{TEST ARGS: pass|skip|fail|timeout} of a guest run."""
-    res = {}
-    path = os.path.join(rundir, 'results.tsv')
-    if os.path.exists(path):
-        for line in open(path):
-            _, name, r, _, _ = line.rstrip('\n').split('\t')
-            res[' '.join(name.split())] = r
-    return res
+    return {t['name']: t['result'] for t in run_of(rundir)['tests']}
 
 
 def kunit(rundir):
     """{SUITE: ok, SUITE.CASE: ok} from the KTAP a guest printed at boot
-    (ok is True, or False for "not ok")."""
-    res, suite, cases = {}, None, {}
-    path = os.path.join(rundir, 'kunit.ktap')
-    if not os.path.exists(path):
-        return res
-    for line in open(path, errors='replace'):
-        line = re.sub(r'^\[\s*[0-9.]+\]\s?', '', line.rstrip('\n'))
-        m = re.match(r'^(\s*)# Subtest: (\S+)', line)
-        if m:
-            suite = m.group(2)
-            continue
-        m = re.match(r'^(\s*)(not ok|ok) \d+ (\S+)', line)
-        if not m:
-            continue
-        ok = m.group(2) == 'ok'
-        if m.group(1) and suite:
-            res['%s.%s' % (suite, m.group(3))] = ok
-        else:
-            res[m.group(3)] = ok
-    return res
+    (ok is True, or False for "not ok"; a skip is not a failure)."""
+    k = run_of(rundir)['kunit']
+    return {name: res != 'not ok'
+            for name, res in list(k.get('suites', {}).items()) + list(k.get('cases', {}).items())}
 
 
 def guest_state(rundir):
     """(finished, first kernel log report or '')"""
-    summary = os.path.join(rundir, 'summary.txt')
-    done = os.path.exists(summary) and \
-        'the guest did not finish' not in open(summary).read()
-    reports = os.path.join(rundir, 'reports.txt')
-    rep = open(reports).read().splitlines() if os.path.exists(reports) else []
-    return done, rep[0] if rep else ''
+    run = run_of(rundir)
+    rep = ['%s: %s' % (r['who'], r['line']) for r in run['reports']]
+    return run['done'], rep[0] if rep else ''
 
 
 def why_stopped(rundir):
-    try:
-        log = open(os.path.join(rundir, 'console.log'), errors='replace').read()
-    except OSError:
-        return 'no console log'
-    for pat in (r'# QEMU killed[^\n]*', r'Kernel panic[^\n]*'):
-        m = re.findall(pat, log)
-        if m:
-            return m[-1].lstrip('# ').strip()
-    return 'no WB-GUEST-DONE on the console'
+    run = wbparser.load(rundir)
+    if run is None:
+        return 'no run.json'
+    return run['stopped'] or 'no WB-GUEST-DONE on the console'
 
 
 def limits(rundir, listfile):
-    base = {}
-    path = os.path.join(rundir, 'results.tsv')
-    if os.path.exists(path):
-        for line in open(path):
-            _, name, _, secs, _ = line.rstrip('\n').split('\t')
-            base[' '.join(name.split())] = float(secs or 0)
+    base = {t['name']: float(t['secs'] or 0) for t in run_of(rundir)['tests']}
     per = [int(3 * base.get(t, 60)) + MIN_TEST_SECS for t in wbconfig.entries(listfile)]
     print('-t %d -T %d' % (max(per), BOOT_SECS + sum(per)))
 

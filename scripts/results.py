@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turn guest runs (build/results/RUN/, see run-guest.sh and parse-results.py)
+"""Turn guest runs (build/results/RUN/run.json, see run-guest.sh and wb/parser.py)
 into `make check` results: lines "STAGE NAME RESULT NOTE" in $RESULTS, one
 per test, each test counted once.
 
@@ -63,6 +63,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(TOP, 'config')
 sys.path.insert(0, TOP)
 from wb import config as wbconfig  # noqa: E402
+from wb import parser as wbparser  # noqa: E402
 TAIL = 15
 # Lines of the kernel log printed with a run's first report (its stack trace).
 REPORT_LINES = 60
@@ -86,7 +87,6 @@ NO_RETRY = [
      'a guest assertion'),
 ]
 ASSERTION = '==== Test Assertion Failure ===='
-HUNG = '# QEMU killed: no console output'
 
 
 def read(path):
@@ -155,96 +155,43 @@ def test_matches(entry, name):
 
 
 # --- one guest run --------------------------------------------------------------
-def strip_guest(line):
-    """A tap.txt comment line as the test printed it (guest-init.sh puts
-    "# " before each line of a test's output)."""
-    return line[2:] if line.startswith('# ') else line[1:] if line.startswith('#') else line
-
-
-def tap_tests(rundir):
-    """(NAME, LINES) for every test of RUNDIR's tap.txt, in order: LINES
-    are the "#" lines the test printed before its ok/not ok line."""
-    path = os.path.join(rundir, 'tap.txt') if rundir else ''
-    if not path or not os.path.exists(path):
-        return
-    lines = []
-    for line in read_lines(path):
-        if line.startswith('#'):
-            lines.append(line)
-            continue
-        words = line.split(' # ')[0].split()
-        if words[:1] in (['ok'], ['not']):
-            yield ' '.join(words[3 if words[0] == 'not' else 2:]), lines
-            lines = []
-
-
-KTAP_PREFIX = re.compile(r'^\[\s*[0-9.]+\]\s?')
-KTAP_RESULT = re.compile(r'^(ok|not ok) \d+ (\S+)(?: # (SKIP|skip)\b ?(.*))?')
-
-
-def parse_ktap(path):
-    """The KTAP the kernel printed at boot: ({SUITE: result}, [(SUITE, CASE,
-    REASON)] of the skipped cases)."""
-    suites, skipped, suite = {}, [], None
-    if not os.path.exists(path):
-        return suites, skipped
-    for line in read_lines(path):
-        line = KTAP_PREFIX.sub('', line)
-        body = line.lstrip(' ')
-        indent = len(line) - len(body)
-        m = re.match(r'# Subtest: (\S+)', body)
-        if m and indent == 4:
-            suite = m.group(1)
-            suites.setdefault(suite, 'running')
-            continue
-        m = KTAP_RESULT.match(body)
-        if not m:
-            continue
-        if indent == 0:
-            suites[m.group(2)] = 'skip' if m.group(3) else m.group(1)
-            suite = None
-        elif m.group(3):
-            skipped.append((suite or '?', m.group(2), m.group(4).strip()))
-    return suites, skipped
+strip_guest = wbparser.strip_guest
 
 
 class Run:
-    """One guest run's results (a missing directory: nothing ran)."""
+    """One guest run's results, from its run.json (wb/parser.py); a
+    missing directory: nothing ran."""
 
     def __init__(self, rundir):
         self.dir = rundir
         self.exists = bool(rundir) and os.path.exists(os.path.join(rundir, 'tests.list'))
-        self.tests, self.listed, self.output = {}, [], {}
-        self.summary, self.reports, self.console = '', [], []
+        self.tests, self.listed, self.output, self.reports = {}, [], {}, []
+        self.json = {}
         if not self.exists:
             return
         check_fresh(rundir)
-        path = os.path.join(rundir, 'results.tsv')
-        if os.path.exists(path):
-            for line in read_lines(path):
-                _, name, res, secs, rep = line.split('\t')
-                self.tests[name] = (res, secs, int(rep))
+        self.json = wbparser.load(rundir) or {}
+        for t in self.json.get('tests', []):
+            self.tests[t['name']] = (t['result'], t['secs'], int(t['report']))
+            self.output[t['name']] = t['output']
         self.listed = wbconfig.parse(self.read('tests.list'))
-        self.summary = self.read('summary.txt')
-        self.reports = self.read('reports.txt').splitlines()
-        self.console = self.read('console.log').replace('\r', '').splitlines()
-        self.output = dict(tap_tests(rundir))
+        self.reports = ['%s: %s' % (r['who'], r['line']) for r in self.json.get('reports', [])]
         self.kunit_txt = self.read('kunit.txt')
-        self.kunit_ran = os.path.exists(os.path.join(rundir, 'kunit.ktap')) and \
-            os.path.getsize(os.path.join(rundir, 'kunit.ktap')) > 0
-        self.suites, self.kunit_skipped = parse_ktap(os.path.join(rundir, 'kunit.ktap'))
+        self.kunit_ran = bool(self.json.get('ktap'))
+        kunit = self.json.get('kunit', {})
+        self.suites = kunit.get('suites', {})
+        self.kunit_skipped = [tuple(x) for x in kunit.get('skipped', [])]
 
     def read(self, name):
         return read(os.path.join(self.dir, name))
 
     @property
     def finished(self):
-        return self.exists and 'the guest did not finish' not in self.summary and \
-            any(l.startswith('WB-GUEST-DONE') for l in self.console)
+        return self.exists and self.json.get('done', False)
 
     @property
     def hung(self):
-        return any(l.startswith(HUNG) for l in self.console)
+        return self.json.get('hung', False)
 
     def report_excerpt(self, n=REPORT_LINES):
         """The kernel log from the first report on: N lines of dmesg.txt,
@@ -640,8 +587,8 @@ def runs_table(runs):
         c = [x[0] for x in r.tests.values()]
         subs = sum(len(sub_skips(r.lines(n))) for n in r.tests)
         append = r.read('cmdline').split('no_timer_check', 1)[-1].strip()
-        bits = next((l.split(':', 1)[1].split()[0] for l in r.console
-                     if l.startswith('# address sizes')), '?')
+        cpu = r.json.get('cpu', '')
+        bits = cpu.split(':', 1)[1].split()[0] if ':' in cpu else '?'
         print('  %-12s %-17s %-14s %-7s %-9s %3dm%02ds  %d passed, %d failed, %d skipped%s' % (
             label, r.read('cpu').strip() or '?', append or '-',
             r.read('accel').strip().replace('tcg,thread=', ''), bits, secs // 60, secs % 60,

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Unit tests of results.py's rules (retry, skip, counting), in the style of
 the kernel's tools/testing/kunit/kunit_tool_test.py: canned guest output in
-test_data/, turned into run directories by parse-results.py.  Seconds.
+test_data/, turned into run directories by wb/parser.py.  Seconds.
 
     python3 scripts/results_test.py        (or: python3 -m unittest discover -s scripts -p '*_test.py')
 """
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from contextlib import redirect_stdout, redirect_stderr
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import results  # noqa: E402
+from wb import parser as wbparser  # noqa: E402
 
 DATA = os.path.join(HERE, 'test_data')
 CONFIG = os.path.join(DATA, 'config')
@@ -58,7 +60,7 @@ class RunDirs:
 
     def from_text(self, name, text, tests, kunit_txt=None, known=None):
         """A run directory from console TEXT, parsed as run-guest.sh does
-        (with KNOWN, config/bochs-known-reports' like); parse-results.py's
+        (with KNOWN, config/bochs-known-reports' like); wb/parser.py's
         exit status in self.parse_rc."""
         d = os.path.join(self.results, name)
         os.makedirs(d)
@@ -66,24 +68,26 @@ class RunDirs:
         write(os.path.join(d, 'tests.list'), ''.join(t + '\n' for t in tests))
         with open(os.path.join(d, 'summary.txt'), 'w') as summary:
             self.parse_rc = subprocess.run(
-                [sys.executable, '-B', os.path.join(HERE, 'parse-results.py'),
+                [sys.executable, '-B', '-m', 'wb.parser',
                  os.path.join(d, 'console.log'), d] + ([known] if known else []),
-                stdout=summary, check=False).returncode
+                stdout=summary, check=False, cwd=os.path.dirname(HERE)).returncode
         if kunit_txt and os.path.getsize(os.path.join(d, 'kunit.ktap')):
             shutil.copy(test_data_path(kunit_txt), os.path.join(d, 'kunit.txt'))
         write(os.path.join(d, 'seconds'), '61\n')
         return d
 
-    def from_table(self, name, rows):
-        """A run directory from "TEST RESULT" rows (a base or suite run)."""
+    def from_table(self, name, rows, reports=()):
+        """A run directory from "TEST RESULT" rows (a base or suite run);
+        the tests of REPORTS had a kernel log report."""
         d = os.path.join(self.results, name)
         os.makedirs(d)
-        with open(os.path.join(d, 'results.tsv'), 'w') as f:
-            for i, (test, res) in enumerate(rows):
-                f.write('%d\t%s\t%s\t1.00\t0\n' % (i + 1, test, res))
+        run, _, _ = wbparser.parse('WB-GUEST-START\nWB-GUEST-DONE\n')
+        run['tests'] = [{'n': i + 1, 'name': test, 'result': res, 'secs': '1.00',
+                         'report': test in reports, 'output': []}
+                        for i, (test, res) in enumerate(rows)]
+        with open(os.path.join(d, 'run.json'), 'w') as f:
+            json.dump(run, f)
         write(os.path.join(d, 'tests.list'), ''.join(t + '\n' for t, _ in rows))
-        write(os.path.join(d, 'summary.txt'), '# %d tests\n' % len(rows))
-        write(os.path.join(d, 'console.log'), 'WB-GUEST-START\nWB-GUEST-DONE\n')
         return d
 
 
@@ -477,9 +481,8 @@ class BaseNeededTest(Base):
                          ['hardware_disable_test', 'x86/msrs_test', 'x86/kvm_clock_test', ''])
 
     def test_a_pass_with_a_kernel_report_needs_the_base(self):
-        suite = self.dirs.from_table('patched-suite', [('kvm_page_table_test', 'pass')])
-        results_tsv = os.path.join(suite, 'results.tsv')
-        write(results_tsv, '1\tkvm_page_table_test\tpass\t1.00\t1\n')
+        suite = self.dirs.from_table('patched-suite', [('kvm_page_table_test', 'pass')],
+                                     reports=['kvm_page_table_test'])
         with redirect_stdout(self.stdout):
             results.base_needed([suite], {'kvm_page_table_test'})
         self.assertEqual(self.stdout.getvalue(), 'kvm_page_table_test\n')
@@ -515,14 +518,6 @@ class FreshResultsTest(Base):
         self.assertIn('earlier run', str(e.exception))
         write(runs, 'targeted-old\n', 'a')
         self.assertTrue(results.Run(d).exists)
-
-
-class KtapTest(unittest.TestCase):
-    def test_suites_and_skips(self):
-        suites, skipped = results.parse_ktap(test_data_path('kunit_skip.ktap'))
-        self.assertEqual(suites, {'kvm_x86_private_access': 'ok'})
-        self.assertEqual(skipped, [('kvm_x86_private_access', 'test_tdx_bit_51', '5-level paging is off'),
-                                   ('kvm_x86_private_access', 'test_optional', 'not on this host')])
 
 
 class ConfigTest(unittest.TestCase):

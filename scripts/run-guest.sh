@@ -10,7 +10,7 @@
 # Defaults: -s 2 -m 4G (mmu_stress_test is OOM-killed with 2G) -t 300
 # -c max,phys-bits=52 (the series' tests use GPA bits up to 51)
 # -x tcg,thread=multi (-x tcg,thread=single: see config/tcg-single).
-# Results go to build/results/RUNNAME/: console.log, tap.txt, results.tsv,
+# Results go to build/results/RUNNAME/: run.json (wb/parser.py), console.log, tap.txt,
 # dmesg.txt, reports.txt, kunit.ktap (+ kunit.txt).  Exits non-zero if a
 # test failed, the kernel log has a WARNING/BUG/lockdep/KASAN report, or
 # the guest did not finish.
@@ -145,7 +145,7 @@ fi
 rc=0
 known=()
 [ "$emu" = qemu ] || known=("$TOP/config/$emu-known-reports")
-python3 "$TOP"/scripts/parse-results.py "$out/console.log" "$out" "${known[@]}" >"$out/summary.txt" || rc=1
+wbparser "$out/console.log" "$out" "${known[@]}" >"$out/summary.txt" || rc=1
 # KUnit suites built into the kernel print KTAP at boot.
 if [ -s "$out/kunit.ktap" ]; then
 	src=${KUNIT_SRC:-$(base_src 2>/dev/null)}

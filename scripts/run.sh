@@ -37,19 +37,11 @@ echo
 echo "==== make run: $what"
 for run in "${runs[@]}"; do
 	res=$BUILD/results/$run
-	echo "kernel: $(sed -n 's/^WB-GUEST-START //p' "$res/console.log" | head -n1), $(cut -c1- "$res/cmdline")"
+	echo "kernel command line: $(cat "$res/cmdline")"
 	echo "QEMU: -accel $(cat "$res/accel")"
-	grep '^# *address sizes' "$res/console.log" | head -n1 | sed 's/^# */guest CPU: /' || true
-	echo
-	if [ -s "$res/results.tsv" ]; then
-		printf '  %-45s %-8s %s\n' TEST RESULT TIME
-		awk -F'\t' '{ r = toupper($3); if (r == "PASS") r = "ok"; printf "  %-45s %-8s %ss\n", $2, r, $4 }' "$res/results.tsv"
-	fi
-	grep -E '^# (kernel log reports|  \[|the guest did not)' "$res/summary.txt" || true
-	[ ! -s "$res/kunit.txt" ] || { echo; echo "KUnit:"; grep -E 'Testing complete|Elapsed' "$res/kunit.txt" | sed 's/^/  /'; }
-	echo
-	grep -E '^# [0-9]+ tests:' "$res/summary.txt" | sed 's/^# //' || true
-	echo "details: ${res#$TOP/}/ (console.log, tap.txt, dmesg.txt)"
+	[ ! -s "$res/kunit.txt" ] || { echo "KUnit:"; grep -E 'Testing complete|Elapsed' "$res/kunit.txt" | sed 's/^/  /'; }
+	wbparser show "$res" || true
+	echo "details: ${res#$TOP/}/ (run.json, console.log, tap.txt, dmesg.txt)"
 	echo
 done
 
