@@ -60,7 +60,7 @@ log "guests: $(fmt_secs $(( $(date +%s) - s )))"
 infos=()
 for r in "${runs[@]}"; do
 	d=$BUILD/results/coverage-$r
-	sed -n '/^# [0-9]* tests:/p' "$d/summary.txt" | sed "s/^/  $r: /"
+	echo "  $r: $(wbparser counts "$d")"
 	python3 "$TOP"/scripts/coverage.py extract "$d" || die "coverage-$r: no counters"
 	# The guest's paths are this machine's: its objects' directory.
 	find "$OBJ" -name '*.gcda' -delete
