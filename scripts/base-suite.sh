@@ -5,7 +5,8 @@
 # (make check passes the patched ones: the same binaries on both kernels).  Prints the
 # cached result directory; runs the guest first if it is not there.  The
 # key covers the base kernel image, the selftest binaries, the guest's
-# /init, the list, config/test-timeouts and the run parameters
+# /init, the console parser (wb/parser.py, which writes run.json), the
+# list, config/test-timeouts and the run parameters
 # (SUITE_SMP, SUITE_TIMEOUT, the kernel command line, -m and -cpu).
 . "$(dirname "$0")/lib.sh"
 
@@ -15,7 +16,7 @@ SUITE_SMP=${SUITE_SMP:-2} SUITE_TIMEOUT=${SUITE_TIMEOUT:-180}
 read -r kernel _ < <("$TOP"/scripts/prepare.sh base --kernel)
 args=$([ "$n" = npt0 ] && echo kvm_amd.npt=0 || true)
 key=$( { sha1sum <"$kernel"; (cd "$bindir" && find . -type f | LC_ALL=C sort | xargs sha1sum)
-	 cat "$TOP"/scripts/guest-init.sh "$list" "$TOP"/config/test-timeouts
+	 cat "$TOP"/scripts/guest-init.sh "$TOP"/wb/parser.py "$list" "$TOP"/config/test-timeouts
 	 grep -e "^kernel= " -e "^cmdline=" "$TOP"/scripts/run-guest.sh
 	 echo "$SUITE_SMP $SUITE_TIMEOUT $args"; } | sha1sum | cut -c1-16)
 dir=$CACHE/results/base-suite-$key-$n
@@ -28,6 +29,7 @@ if [ "${4:-}" != --key-only ] && [ ! -f "$dir/run.json" ]; then
 	mkdir -p "$CACHE/results"
 	rm -rf "$dir.tmp.$$"
 	cp -r "$BUILD/results/$name" "$dir.tmp.$$"
-	mv "$dir.tmp.$$" "$dir"
+	rm -rf "$dir"
+	mv -T "$dir.tmp.$$" "$dir"
 fi
 echo "$dir"

@@ -6,5 +6,4 @@
 # FAIL, 2 if the check itself could not run.  What it checks, and why: the
 # head of wb/classify.py; its unit tests: wb/test/classify_test.py.
 set -euo pipefail
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PYTHONPATH=$TOP${PYTHONPATH:+:$PYTHONPATH} exec python3 -B -m wb.classify "$@"
+exec python3 -B "$(dirname "${BASH_SOURCE[0]}")"/../wb/classify.py "$@"

@@ -15,7 +15,9 @@ warn() { printf 'warning: %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Report which script failed and where, whatever the reason.
-trap 'rc=$?; [ $rc -eq 0 ] || printf "error: %s failed (exit %d) at line %d: %s\n" "$(basename "$0")" "$rc" "$LINENO" "$BASH_COMMAND" >&2' EXIT
+# ON_EXIT: a command a script wants run on its way out, too.
+ON_EXIT=
+trap 'rc=$?; $ON_EXIT; [ $rc -eq 0 ] || printf "error: %s failed (exit %d) at line %d: %s\n" "$(basename "$0")" "$rc" "$LINENO" "$BASH_COMMAND" >&2' EXIT
 
 mkdir -p "$BUILD" "$CACHE"
 
@@ -79,11 +81,13 @@ split_single() {
 }
 
 # wbconfig entries|names|without|only|count FILE: config/'s lists, and test
-# lists, read with one rule (wb/config.py).
-wbconfig() { PYTHONPATH=$TOP${PYTHONPATH:+:$PYTHONPATH} python3 -B -m wb.config "$@"; }
-# wbparser CONSOLE OUTDIR [KNOWN] | done RUNDIR: a guest's console, parsed
-# once into OUTDIR/run.json (wb/parser.py).
-wbparser() { PYTHONPATH=$TOP${PYTHONPATH:+:$PYTHONPATH} python3 -B -m wb.parser "$@"; }
+# lists, read with one rule (wb/config.py).  The modules run as scripts of
+# this tree's wb/ ("python3 -m" would look in the current directory first).
+wbconfig() { python3 -B "$TOP"/wb/config.py "$@"; }
+# wbparser CONSOLE OUTDIR [KNOWN]: a guest's console, parsed once into
+# OUTDIR/run.json; wbparser done|counts|show|output RUNDIR: what run.json
+# says (wb/parser.py).
+wbparser() { python3 -B "$TOP"/wb/parser.py "$@"; }
 
 fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 

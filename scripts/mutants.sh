@@ -28,6 +28,11 @@ BINDIR=${MUTANTS_BINDIR:-$BUILD/selftests/patched/bin}
 out=$BUILD/mutants
 kernel=$OBJ/arch/x86/boot/bzImage
 GUESTS=${MUTANTS_JOBS:-2}
+[[ $GUESTS =~ ^[1-9][0-9]*$ ]] || die "MUTANTS_JOBS=$GUESTS: a number of guests, 1 or more"
+# A guest still booting when this script stops is stopped too.
+kill_tree() { local p; for p in $(pgrep -P "$1"); do kill_tree "$p"; done; kill "$1" 2>/dev/null || true; }
+stop_guests() { local j; for j in $(jobs -p); do kill_tree "$j"; done; }
+ON_EXIT=stop_guests
 export GIT_OPTIONAL_LOCKS=0		# never write build/linux's index
 
 [ -d "$LINUX/.git" ] || die "no build/linux; run 'make tree'"
@@ -72,10 +77,12 @@ reset_src() {
 apply_src() { git -C "$SRC" apply "$1" && APPLIED+=("$1"); }
 
 # build NAME: the bzImage of build/mutant-src as it is; its seconds in $secs.
+# Niced: the guests booting meanwhile keep the CPU time their limits
+# (from the baseline boots) assume.
 build() {
 	local s rc=0
 	s=$(date +%s)
-	"$TOP"/scripts/build-kernel.sh "$SRC" "$OBJ" test bzImage >"$out/$1.log" 2>&1 || rc=$?
+	nice -n 10 "$TOP"/scripts/build-kernel.sh "$SRC" "$OBJ" test bzImage >"$out/$1.log" 2>&1 || rc=$?
 	secs=$(( $(date +%s) - s ))
 	return $rc
 }

@@ -19,7 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # A missing list has no entries.
-entries() { [ ! -e "$1" ] || wbconfig entries "$1"; }
+entries() { [ ! -e "$1" ] || wbconfig entries "$(realpath "$1")"; }
 
 series() {
 	local listed added t

@@ -183,10 +183,13 @@ def vmlinux_binary(path):
         raise Error(f"nm {path}: {e}")
 
     def disassemble(start, stop):
-        return subprocess.run(["objdump", "-d", "-w", "--no-show-raw-insn",
-                               f"--start-address={start:#x}",
-                               f"--stop-address={stop:#x}", path],
-                              capture_output=True, text=True, check=True).stdout
+        try:
+            return subprocess.run(["objdump", "-d", "-w", "--no-show-raw-insn",
+                                   f"--start-address={start:#x}",
+                                   f"--stop-address={stop:#x}", path],
+                                  capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise Error(f"objdump {path}: {e}")
     return Binary(nm, disassemble)
 
 

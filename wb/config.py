@@ -5,7 +5,8 @@ Every file of config/ but bochsrc and the kconfig fragments, and every test
 list the workbench writes, is a list of entries, one a line:
 - from "#" to the end of the line is a comment (in a table, whose fields
   may hold a "#", only a line that starts with "#" is);
-- blank lines are ignored, and runs of whitespace are one space;
+- blank lines are ignored, and runs of whitespace are one space (not in
+  a table, whose fields may hold them);
 - an entry is "NAME REST": NAME, its first word, is a test (relative to
   tools/testing/selftests/kvm) or a key, and REST is the test's arguments,
   or the reason, value or columns that the file gives NAME.
@@ -42,11 +43,10 @@ def parse(text, table=False):
     """The entries of TEXT (see the head of this file)."""
     out = []
     for line in text.splitlines():
-        if table:
-            line = "" if line.lstrip().startswith("#") else line
+        if table:	# fields may hold "#" and runs of spaces (regexes)
+            line = "" if line.lstrip().startswith("#") else line.strip()
         else:
-            line = line.split("#", 1)[0]
-        line = " ".join(line.split())
+            line = " ".join(line.split("#", 1)[0].split())
         if line:
             out.append(line)
     return out

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A guest's serial console, parsed once: every consumer of a guest run
 (make check, make run, the demo, the base suite's cache, make mutants)
-reads the run.json this writes, and nothing else parses console.log.
+reads the run.json this writes.  (make coverage's counters, base64 in the
+console, are scripts/coverage.py's.)
 
 The console is what guest-init.sh prints: WB-GUEST-START, the TAP of the
 tests (each test's output as "# " lines before its ok/not ok line), the
@@ -37,6 +38,8 @@ run.json:
     tests             [{n, name, result (pass|skip|fail|timeout), secs,
                       report (a kernel log report during the test), output
                       (its "# " lines, as on the console)}], in order
+    unfinished        the "# " lines after the last result (a test that
+                      never finished)
     reports           [{block, who, line}]: WARNING/BUG/lockdep/KASAN...
     known_reports     lines of the reports KNOWN left out
     ktap              the KTAP printed at boot (empty: no KUnit suite)
@@ -93,8 +96,8 @@ def parse_ktap(lines):
 def parse(text, known_res=()):
     """run.json's content (see the head of this file) for console TEXT."""
     run = {'kernel': '', 'cpu': '', 'done': False, 'stopped': None,
-           'hung': False, 'tests': [], 'reports': [], 'known_reports': [],
-           'ktap': [], 'kunit': {}}
+           'hung': False, 'tests': [], 'unfinished': [], 'reports': [],
+           'known_reports': [], 'ktap': [], 'kunit': {}}
     dmesg, tap, ktap = [], [], []
     names, output = {}, []
     started, block, oom, in_known, secs = False, None, 0, 0, ''
@@ -102,6 +105,7 @@ def parse(text, known_res=()):
     for line in lines:
         if line.startswith('# QEMU killed'):
             run['stopped'] = line[2:].strip()
+            run['hung'] = run['hung'] or line.startswith(HUNG)
         elif 'Kernel panic' in line:
             run['stopped'] = line[line.index('Kernel panic'):].strip()
         if block is not None:
@@ -144,8 +148,6 @@ def parse(text, known_res=()):
             run['kernel'] = line[len('WB-GUEST-START'):].strip()
         if line.startswith('WB-GUEST-DONE'):
             run['done'] = True
-        if line.startswith(HUNG):
-            run['hung'] = True
         if not started:
             continue
         if line.startswith('# address sizes') and not run['cpu']:
@@ -165,6 +167,7 @@ def parse(text, known_res=()):
             run['tests'].append({'n': int(n), 'name': name, 'result': res, 'secs': secs,
                                  'report': False, 'output': output})
             secs, output = '', []
+    run['unfinished'] = output
     if run['done']:
         run['stopped'] = None
     reported = {r['block'] for r in run['reports']}
@@ -268,7 +271,8 @@ def main(argv):
         elif argv[1] == 'show':
             print('\n'.join(show(run)))
         else:
-            print('\n'.join(strip_guest(line) for t in run['tests'] for line in t['output']))
+            lines = [line for t in run['tests'] for line in t['output']] + run['unfinished']
+            print('\n'.join(strip_guest(line) for line in lines))
         return 0
     if len(argv) not in (3, 4):
         print('usage: python3 -m wb.parser CONSOLE OUTDIR [KNOWN] | done|counts|show|output RUNDIR',

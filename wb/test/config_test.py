@@ -26,7 +26,7 @@ class ConfigTest(unittest.TestCase):
         with open(os.path.join(self.dir.name, "list"), "w") as f:
             f.write(LIST)
         with open(os.path.join(self.dir.name, "table"), "w") as f:
-            f.write("# A | B\n  # indented comment\nx | y # not a comment\n")
+            f.write("# A | B\n  # indented comment\nx | y # not a comment  \n z |  a  b\n")
 
     def test_entries(self):
         self.assertEqual(config.entries("list", self.dir.name), [
@@ -36,7 +36,7 @@ class ConfigTest(unittest.TestCase):
 
     def test_table_keeps_hashes_in_fields(self):
         self.assertEqual(config.entries("table", self.dir.name, table=True),
-                         ["x | y # not a comment"])
+                         ["x | y # not a comment", "z |  a  b"])
 
     def test_path_or_config_name(self):
         path = os.path.join(self.dir.name, "list")

@@ -100,6 +100,19 @@ class ParserTest(unittest.TestCase):
         self.assertTrue(run['stopped'].startswith('QEMU killed: no console output'))
         self.assertFalse(parser.ok(run))
 
+    def test_hung_in_a_kernel_log_block(self):
+        # Stopped while guest-init.sh dumped the kernel log after a test.
+        text = GUEST.split('WB-DMESG-END 1')[0] + '# QEMU killed: no console output for 5m00s\n'
+        run, _, _ = parser.parse(text)
+        self.assertTrue(run['hung'])
+        self.assertFalse(run['done'])
+
+    def test_output_of_an_unfinished_test(self):
+        text = GUEST.split('# exit=137')[0] + '# flips: 12\n'
+        run, _, _ = parser.parse(text)
+        self.assertEqual([t['name'] for t in run['tests']], ['a_test -x 1', 'b_test'])
+        self.assertEqual(run['unfinished'], ['# flips: 12'])
+
     def test_kernel_panic(self):
         text = GUEST.split('WB-TEST-START 3')[0] + '[    9.0] Kernel panic - not syncing: Fatal exception\n'
         run, _, _ = parser.parse(text)
