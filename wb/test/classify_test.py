@@ -43,6 +43,46 @@ def run(edits=(), nm=NM):
     return ok, check
 
 
+# One changed instruction each, and the failure it must cause: (what,
+# old line, new line, regex of the failure).
+FAILS = [
+    ("an indirect call in a helper",
+     "ffffffff81000090:\tmov    %rsi,%rax", "ffffffff81000090:\tcall   *%rax",
+     r"^kvm_mmu_fault_is_private: indirect call/jump"),
+    ("a retpoline thunk",
+     "ffffffff81000090:\tmov    %rsi,%rax",
+     "ffffffff81000090:\tcall   ffffffff810000e0 <__x86_indirect_thunk_rax>",
+     "indirect call/jump"),
+    ("a static call of a vendor op",
+     "ffffffff81000040:\tcall   ffffffff81000090 <kvm_mmu_fault_is_private>",
+     "ffffffff81000040:\tcall   ffffffff810000d0 <__SCT__kvm_x86_fault_is_private>",
+     "static call of a vendor op"),
+    ("the MMU calls vendor code",
+     "ffffffff81000090:\tmov    %rsi,%rax", "ffffffff81000090:\tcall   ffffffff810000c0 <svm_helper>",
+     "call into vendor code"),
+    ("a vendor entry calls vendor code before the fault",
+     "ffffffff810000a0:\tmov    %rdi,%rbx", "ffffffff810000a0:\tcall   ffffffff810000c0 <svm_helper>",
+     r"^npf_interception: call before kvm_mmu_page_fault\(\) of vendor code"),
+    ("a vendor entry sets the private bit",
+     "ffffffff810000a0:\tmov    %rdi,%rbx", "ffffffff810000a0:\tbts    $0x31,%rbx",
+     r"vendor code sets PFERR_PRIVATE_ACCESS \(bit 49\)"),
+    ("a vendor entry ORs in the private bit",
+     "ffffffff810000a0:\tmov    %rdi,%rbx",
+     "ffffffff810000a0:\tmovabs $0x2000000000000,%rax\nffffffff810000a1:\tor     %rax,%rsi",
+     "vendor code sets PFERR_PRIVATE_ACCESS"),
+    # The compare with kvm_tdp_page_fault gone: the indirect call is no
+    # longer known to be vcpu->arch.mmu->page_fault.
+    ("no dispatch",
+     "ffffffff8100004c:\tcmpq   $0xffffffff81000080,0x8(%rax)", "ffffffff8100004c:\tnop",
+     r"^kvm_mmu_do_page_fault: can't find where the fault is dispatched"),
+    # The pointer called is loaded from another field than the one
+    # compared: not the dispatch either.
+    ("a dispatch through another vcpu field",
+     "ffffffff81000054:\tmov    0x300(%rdi),%rdx", "ffffffff81000054:\tmov    0x308(%rdi),%rdx",
+     "can't find where the fault is dispatched"),
+]
+
+
 class ClassifyTest(unittest.TestCase):
     def assertFails(self, edits, pattern):
         ok, check = run(edits)
@@ -73,41 +113,10 @@ class ClassifyTest(unittest.TestCase):
                           "ffffffff81000009:\tjne    ffffffff81000000 <kvm_mmu_page_fault>")])
         self.assertTrue(ok, check.failures)
 
-    def test_indirect_call_in_a_helper(self):
-        self.assertFails([("ffffffff81000090:\tmov    %rsi,%rax",
-                           "ffffffff81000090:\tcall   *%rax")],
-                         r"^kvm_mmu_fault_is_private: indirect call/jump")
-
-    def test_retpoline_thunk(self):
-        self.assertFails([("ffffffff81000090:\tmov    %rsi,%rax",
-                           "ffffffff81000090:\tcall   ffffffff810000e0 <__x86_indirect_thunk_rax>")],
-                         "indirect call/jump")
-
-    def test_static_call_of_a_vendor_op(self):
-        self.assertFails([("ffffffff81000040:\tcall   ffffffff81000090 <kvm_mmu_fault_is_private>",
-                           "ffffffff81000040:\tcall   ffffffff810000d0 <__SCT__kvm_x86_fault_is_private>")],
-                         "static call of a vendor op")
-
-    def test_mmu_calls_vendor_code(self):
-        self.assertFails([("ffffffff81000090:\tmov    %rsi,%rax",
-                           "ffffffff81000090:\tcall   ffffffff810000c0 <svm_helper>")],
-                         "call into vendor code")
-
-    def test_vendor_entry_calls_before_the_fault(self):
-        self.assertFails([("ffffffff810000a0:\tmov    %rdi,%rbx",
-                           "ffffffff810000a0:\tcall   ffffffff810000c0 <svm_helper>")],
-                         r"^npf_interception: call before kvm_mmu_page_fault\(\) of vendor code")
-
-    def test_vendor_sets_the_private_bit(self):
-        self.assertFails([("ffffffff810000a0:\tmov    %rdi,%rbx",
-                           "ffffffff810000a0:\tbts    $0x31,%rbx")],
-                         r"vendor code sets PFERR_PRIVATE_ACCESS \(bit 49\)")
-
-    def test_vendor_ors_in_the_private_bit(self):
-        self.assertFails([("ffffffff810000a0:\tmov    %rdi,%rbx",
-                           "ffffffff810000a0:\tmovabs $0x2000000000000,%rax\n"
-                           "ffffffff810000a1:\tor     %rax,%rsi")],
-                         "vendor code sets PFERR_PRIVATE_ACCESS")
+    def test_each_changed_instruction_fails(self):
+        for what, old, new, pattern in FAILS:
+            with self.subTest(what):
+                self.assertFails([(old, new)], pattern)
 
     def test_a_mask_is_not_the_private_bit(self):
         # Bit 63 set too: a mask tested against, e.g. PFERR_SYNTHETIC_MASK.
@@ -133,20 +142,6 @@ class ClassifyTest(unittest.TestCase):
         ok, check = run([edit, ("jmp    ffffffff81000054 <kvm_mmu_do_page_fault+0x14>",
                                 "jmp    ffffffff8100005e <kvm_mmu_do_page_fault+0x1e>")])
         self.assertTrue(ok, check.failures)
-
-    def test_no_dispatch(self):
-        # The compare with kvm_tdp_page_fault gone: the indirect call is no
-        # longer known to be vcpu->arch.mmu->page_fault.
-        self.assertFails([("ffffffff8100004c:\tcmpq   $0xffffffff81000080,0x8(%rax)",
-                           "ffffffff8100004c:\tnop")],
-                         r"^kvm_mmu_do_page_fault: can't find where the fault is dispatched")
-
-    def test_dispatch_through_another_vcpu_field(self):
-        # The pointer called is loaded from another field than the one
-        # compared: not the dispatch either.
-        self.assertFails([("ffffffff81000054:\tmov    0x300(%rdi),%rdx",
-                           "ffffffff81000054:\tmov    0x308(%rdi),%rdx")],
-                         "can't find where the fault is dispatched")
 
     def test_no_vendor_entry(self):
         nm = "\n".join(line for line in NM.splitlines() if "npf_interception" not in line)
