@@ -89,19 +89,14 @@ stage() {
 		"$([ $rc -eq 0 ] || echo '  FAILED')" | tee -a "$out/durations"
 }
 
-# run_queue CMD...: run shell commands in the background, $SUITE_JOBS at
-# once.  A -smp 2 TCG guest keeps about one host core busy, so two guests
-# at once roughly halve the wall time on two cores.
+# run_queue FUNC ARG...: FUNC ARG for each ARG, in the background,
+# $SUITE_JOBS at once.  A -smp 2 TCG guest keeps about one host core busy,
+# so two guests at once roughly halve the wall time on two cores.
 run_queue() {
-	local c running=0
-	for c in "$@"; do
-		[ -n "$c" ] || continue
-		if [ $running -ge "$SUITE_JOBS" ]; then
-			wait -n || true
-			running=$((running - 1))
-		fi
-		eval "$c" &
-		running=$((running + 1))
+	local f=$1 a; shift
+	for a in "$@"; do
+		while [ "$(jobs -rp | wc -l)" -ge "$SUITE_JOBS" ]; do wait -n || true; done
+		"$f" "$a" &
 	done
 	wait || true
 }
@@ -116,25 +111,29 @@ guest() {
 		-s "$SUITE_SMP" -t "$SUITE_TIMEOUT" "$@" >"$out/$name.out" 2>&1
 }
 
-# A stage's guest runs: plan NAME KERNEL LIST SHAPE [run-guest.sh options]
-# adds one (SHAPE: a config/shapes name, or - for none), boot_planned boots
+# A stage's guest runs, as data: plan NAME KERNEL LIST SHAPE [run-guest.sh
+# options] describes one (SHAPE: a config/shapes name, or - for none; the
+# options are kept one a line in $out/plans/NAME.opts), boot_planned boots
 # them all ($SUITE_JOBS at once), record_runs records them.
-declare -A RUN_KERNEL RUN_LIST RUN_SHAPE RUN_OPTS
+declare -A RUN_KERNEL RUN_LIST RUN_SHAPE
 planned=()
+mkdir -p "$out/plans"
+rm -f "$out"/plans/*
 plan() {
 	local n=$1
 	RUN_KERNEL[$n]=$2 RUN_LIST[$n]=$3 RUN_SHAPE[$n]=$4
 	shift 4
-	RUN_OPTS[$n]=$(printf '%q ' "$@")
+	if [ $# -gt 0 ]; then printf '%s\n' "$@"; fi >"$out/plans/$n.opts"
 	planned+=("$n")
 }
-boot_planned() {
-	local n cmds=()
-	for n in "${planned[@]}"; do
-		cmds+=("guest $n ${RUN_KERNEL[$n]} $PB ${RUN_LIST[$n]} ${RUN_OPTS[$n]}")
-	done
-	run_queue "${cmds[@]}"
+# boot_run RUN [AS LIST [OPTION...]]: boot the planned run RUN, or, as the
+# run AS, its kernel and options with another test LIST and more options.
+boot_run() {
+	local n=$1 as=${2:-$1} list=${3:-${RUN_LIST[$1]}} opts
+	mapfile -t opts <"$out/plans/$n.opts"
+	guest "$as" "${RUN_KERNEL[$n]}" "$PB" "$list" "${opts[@]}" "${@:4}"
 }
+boot_planned() { run_queue boot_run "${planned[@]}"; }
 # shape_opts SHAPE: run-guest.sh's -c and -a for a config/shapes row.
 shape_opts() {
 	printf '%s\n' -c "$(python3 "$TOP"/scripts/results.py shape cpu "$1")" \
@@ -221,7 +220,7 @@ retry_once() {
 	python3 "$TOP"/scripts/results.py retries "$BUILD/results/$run" >"$list"
 	[ -s "$list" ] || return 0
 	log "$run: retrying once (config/retry-once): $(paste -sd, "$list")"
-	eval "guest $run-retry ${RUN_KERNEL[$run]} $PB $list ${RUN_OPTS[$run]}" || true
+	boot_run "$run" "$run-retry" "$list" -r "$run" || true
 	cat "$out/$run-retry.out"
 }
 
@@ -235,7 +234,7 @@ reboot_once() {
 	why=$(python3 "$TOP"/scripts/results.py reboot "$BUILD/results/$run") || return 0
 	mv "$BUILD/results/$run" "$BUILD/results/$run-first"
 	log "$run: booting once more: $why"
-	eval "guest $run ${RUN_KERNEL[$run]} $PB ${RUN_LIST[$run]} ${RUN_OPTS[$run]}" || true
+	boot_run "$run" || true
 	cat "$out/$run.out"
 	result "$stage" "$run: kernel log at first boot" pass "FLAKY: $why; booted once more (build/results/$run-first)"
 }
@@ -521,7 +520,7 @@ suite() {
 	log "suite: npt=1 $(wc -l <"$out/suite-patched-npt1.list") tests, npt=0 $(wc -l <"$out/suite-patched-npt0.list") tests on patched; on base, those that do not pass cleanly on patched (cached under \$CACHE/results)"
 	rm -f "$out"/suite-base-*.dir
 	export SUITE_SMP SUITE_TIMEOUT
-	run_queue "suite_half npt1" "suite_half npt0"
+	run_queue suite_half npt1 npt0
 	first=$(python3 "$TOP"/scripts/results.py shape first)
 	for n in npt1 npt0; do
 		args=$([ $n = npt0 ] && echo kvm_amd.npt=0 || true)
@@ -544,7 +543,8 @@ suite() {
 		if [ -n "$regs" ]; then
 			log "suite/$n: retrying once: $(echo $regs)"
 			echo "$regs" >"$out/retry-$n.list"
-			guest "patched-suite-$n-retry" "$PK" "$PB" "$out/retry-$n.list" -a "$args" || true
+			guest "patched-suite-$n-retry" "$PK" "$PB" "$out/retry-$n.list" -a "$args" \
+				-r "patched-suite-$n" || true
 		fi
 		counted=()
 		[ $n = npt0 ] || ! grep -qx "targeted-$first" "$CHECK_RUNS" || counted=(--counted "targeted/$first" "$BUILD/results/targeted-$first"

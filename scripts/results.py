@@ -166,9 +166,10 @@ class Run:
         self.dir = rundir
         self.exists = bool(rundir) and os.path.exists(os.path.join(rundir, 'tests.list'))
         self.tests, self.listed, self.output, self.reports = {}, [], {}, []
-        self.json = {}
+        self.json, self.retry_of = {}, None
         if not self.exists:
             return
+        self.retry_of = self.read('retry-of').strip() or None
         check_fresh(rundir)
         self.json = wbparser.load(rundir) or {}
         for t in self.json.get('tests', []):
@@ -601,13 +602,13 @@ def runs_table(runs):
 # --- the suite ---------------------------------------------------------------------
 def gather(dirs):
     """Patched results of DIRS; a later directory overrides an earlier one,
-    and a directory whose name ends in -retry only adds retries."""
+    and the retry of a run (run-guest.sh -r) only adds retries."""
     patched, listed, retried = {}, [], set()
     for d in dirs:
         r = Run(d)
         if not r.exists:
             continue
-        if d.rstrip('/').endswith('-retry'):
+        if r.retry_of:
             retried |= set(r.tests)
         else:
             listed += [x for x in r.listed if x not in listed]

@@ -466,6 +466,24 @@ class CountingTest(Base):
         self.assertEqual(self.row('kvm_page_table_test')[2], 'fail')
 
 
+class GatherTest(Base):
+    def test_a_retry_only_adds_retries(self):
+        run = self.dirs.from_table('s', [('a', 'fail'), ('b', 'pass')])
+        retry = self.dirs.from_table('s-again', [('a', 'pass'), ('c', 'pass')])
+        write(os.path.join(retry, 'retry-of'), 's\n')
+        patched, listed, retried = results.gather([run, retry])
+        self.assertEqual(listed, ['a', 'b'])
+        self.assertEqual(retried, {'a', 'c'})
+        self.assertEqual(patched['a'][0], 'pass')
+
+    def test_without_retry_of_a_run_is_a_run(self):
+        run = self.dirs.from_table('s', [('a', 'fail')])
+        other = self.dirs.from_table('s-retry', [('b', 'pass')])
+        _, listed, retried = results.gather([run, other])
+        self.assertEqual(listed, ['a', 'b'])
+        self.assertEqual(retried, set())
+
+
 class BaseNeededTest(Base):
     """The base runs only the tests whose verdict depends on it."""
 

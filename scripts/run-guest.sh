@@ -3,10 +3,12 @@
 # run a list of tests, and report their TAP and the guest's kernel log.
 #   run-guest.sh -k BZIMAGE -b BINDIR -l TESTLIST -n RUNNAME
 #                [-a "kernel args"] [-q "qemu args"] [-s SMP] [-m MEM] [-t TEST_TIMEOUT]
-#                [-T OVERALL_TIMEOUT] [-c CPU] [-x ACCEL] [-e EMULATOR]
+#                [-T OVERALL_TIMEOUT] [-c CPU] [-x ACCEL] [-e EMULATOR] [-r RUN]
 # -e qemu (default) or bochs: Bochs emulates VMX with EPT (kvm_intel), one
 # CPU, the machine of config/bochsrc (-s, -c and -x don't apply), booted
 # from a CD (isolinux) with the same kernel, initramfs and /init.
+# -r RUN: this run retries tests of the run RUN (recorded in retry-of, which
+# results.py reads: a retry only adds retries to its run's results).
 # Defaults: -s 2 -m 4G (mmu_stress_test is OOM-killed with 2G) -t 300
 # -c max,phys-bits=52 (the series' tests use GPA bits up to 51)
 # -x tcg,thread=multi (-x tcg,thread=single: see config/tcg-single).
@@ -17,13 +19,13 @@
 . "$(dirname "$0")/lib.sh"
 
 kernel= bindir= list= name= append= qemu_extra= smp=2 mem=4G ttimeout=300 otimeout= cpu=max,phys-bits=52
-accel=tcg,thread=multi emu=qemu
-while getopts k:b:l:n:a:q:s:m:t:T:c:x:e: o; do
+accel=tcg,thread=multi emu=qemu retry_of=
+while getopts k:b:l:n:a:q:s:m:t:T:c:x:e:r: o; do
 	case $o in
 	k) kernel=$OPTARG ;; b) bindir=$OPTARG ;; l) list=$OPTARG ;; n) name=$OPTARG ;;
 	a) append=$OPTARG ;; q) qemu_extra=$OPTARG ;; s) smp=$OPTARG ;; m) mem=$OPTARG ;;
 	t) ttimeout=$OPTARG ;; T) otimeout=$OPTARG ;; c) cpu=$OPTARG ;; x) accel=$OPTARG ;;
-	e) emu=$OPTARG ;;
+	e) emu=$OPTARG ;; r) retry_of=$OPTARG ;;
 	*) die "bad option (see the head of $0)" ;;
 	esac
 done
@@ -63,6 +65,7 @@ sink=
 out=$BUILD/results/$name
 rm -rf "$out"; mkdir -p "$out"
 cp "$list" "$out/tests.list"
+[ -z "$retry_of" ] || echo "$retry_of" >"$out/retry-of"
 case $emu in
 qemu) ;;
 # Bochs' serial port runs at its baud rate: 115200, and a second for the
