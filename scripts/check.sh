@@ -17,6 +17,7 @@
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-180}
 SUITE_SMP=${SUITE_SMP:-2}
 SUITE_JOBS=${SUITE_JOBS:-2}
+[[ $SUITE_JOBS =~ ^[1-9][0-9]*$ ]] || die "SUITE_JOBS=$SUITE_JOBS: a number of guests, 1 or more"
 SUITE_NPT0=${SUITE_NPT0:-mmu}
 CHECK_SKIP=${CHECK_SKIP:-}
 CHECK_ONLY=${CHECK_ONLY:-}
@@ -95,7 +96,8 @@ stage() {
 run_queue() {
 	local f=$1 a; shift
 	for a in "$@"; do
-		while [ "$(jobs -rp | wc -l)" -ge "$SUITE_JOBS" ]; do wait -n || true; done
+		# (A guest that ended just before "wait -n" isn't waited for.)
+		while [ "$(jobs -rp | wc -l)" -ge "$SUITE_JOBS" ]; do wait -n || sleep 1; done
 		"$f" "$a" &
 	done
 	wait || true
@@ -113,7 +115,7 @@ guest() {
 
 # A stage's guest runs, as data: plan NAME KERNEL LIST SHAPE [run-guest.sh
 # options] describes one (SHAPE: a config/shapes name, or - for none; the
-# options are kept one a line in $out/plans/NAME.opts), boot_planned boots
+# options are kept NUL-separated in $out/plans/NAME.opts), boot_planned boots
 # them all ($SUITE_JOBS at once), record_runs records them.
 declare -A RUN_KERNEL RUN_LIST RUN_SHAPE
 planned=()
@@ -123,14 +125,14 @@ plan() {
 	local n=$1
 	RUN_KERNEL[$n]=$2 RUN_LIST[$n]=$3 RUN_SHAPE[$n]=$4
 	shift 4
-	if [ $# -gt 0 ]; then printf '%s\n' "$@"; fi >"$out/plans/$n.opts"
+	if [ $# -gt 0 ]; then printf '%s\0' "$@"; fi >"$out/plans/$n.opts"
 	planned+=("$n")
 }
 # boot_run RUN [AS LIST [OPTION...]]: boot the planned run RUN, or, as the
 # run AS, its kernel and options with another test LIST and more options.
 boot_run() {
 	local n=$1 as=${2:-$1} list=${3:-${RUN_LIST[$1]}} opts
-	mapfile -t opts <"$out/plans/$n.opts"
+	mapfile -d '' -t opts <"$out/plans/$n.opts"
 	guest "$as" "${RUN_KERNEL[$n]}" "$PB" "$list" "${opts[@]}" "${@:4}"
 }
 boot_planned() { run_queue boot_run "${planned[@]}"; }

@@ -90,7 +90,7 @@ build() {
 # boot RUN KERNEL LIST CPU APPEND EMU [LIMITS]: one guest, in the
 # background once $GUESTS are running; its wall seconds go to $out/RUN.secs.
 boot() {
-	while [ "$(jobs -rp | wc -l)" -ge "$GUESTS" ]; do wait -n || true; done
+	while [ "$(jobs -rp | wc -l)" -ge "$GUESTS" ]; do wait -n || sleep 1; done
 	boot_one "$@" </dev/null &
 }
 boot_one() {
