@@ -7,7 +7,7 @@ PKGS=(build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
       git rsync kmod python3 qemu-system-x86 busybox-static
       clang-19 lld-19 llvm-19 python3-sphinx spin gnuplot-nox
       binutils debian-archive-keyring ca-certificates dwarves
-      python3-ply python3-git file
+      python3-ply python3-git file procps
       bochs bochs-term bochsbios vgabios isolinux syslinux-common genisoimage lcov)
 
 missing=()

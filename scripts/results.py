@@ -119,8 +119,10 @@ def config_lines(name, config=CONFIG, comments=True):
 def reasons(name, config=CONFIG):
     """config/NAME's "TEST REASON" lines, as {TEST: REASON}: env-skips,
     retry-once, suite-skip, tcg-single or figures."""
-    config_lines(name, config)	# fails if there is no such file
-    return wbconfig.reasons(name, config)
+    try:
+        return wbconfig.reasons(name, config)
+    except wbconfig.Error as e:
+        fail(str(e))
 
 
 def table(name, columns, config=CONFIG):
