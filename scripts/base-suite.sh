@@ -6,24 +6,25 @@
 # cached result directory; runs the guest first if it is not there.  The
 # key covers the base kernel image, the selftest binaries, the guest's
 # /init, the console parser (wb/parser.py, which writes run.json), the
-# list, config/test-timeouts and the run parameters
-# (SUITE_SMP, SUITE_TIMEOUT, the kernel command line, -m and -cpu).
+# list, config/test-timeouts, the guest's machine (wb/machines.py's tcg:
+# its key covers the QEMU settings and the kernel command line) and the run
+# parameters (SUITE_TIMEOUT, the kernel arguments).
 . "$(dirname "$0")/lib.sh"
 
 n=${1:?usage: base-suite.sh npt1|npt0 LIST BINDIR [--key-only]} list=${2:?LIST}
 bindir=${3:?BINDIR}
-SUITE_SMP=${SUITE_SMP:-2} SUITE_TIMEOUT=${SUITE_TIMEOUT:-180}
+SUITE_TIMEOUT=${SUITE_TIMEOUT:-180}
 read -r kernel _ < <("$TOP"/scripts/prepare.sh base --kernel)
 args=$([ "$n" = npt0 ] && echo kvm_amd.npt=0 || true)
 key=$( { sha1sum <"$kernel"; (cd "$bindir" && find . -type f | LC_ALL=C sort | xargs sha1sum)
 	 cat "$TOP"/scripts/guest-init.sh "$TOP"/wb/parser.py "$list" "$TOP"/config/test-timeouts
-	 grep -e "^kernel= " -e "^cmdline=" "$TOP"/scripts/run-guest.sh
-	 echo "$SUITE_SMP $SUITE_TIMEOUT $args"; } | sha1sum | cut -c1-16)
+	 wbmachine key tcg
+	 echo "$SUITE_TIMEOUT $args"; } | sha1sum | cut -c1-16)
 dir=$CACHE/results/base-suite-$key-$n
 if [ "${4:-}" != --key-only ] && [ ! -f "$dir/run.json" ]; then
 	name=base-suite-$n
 	"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$bindir" -l "$list" -n "$name" \
-		-a "$args" -s "$SUITE_SMP" -t "$SUITE_TIMEOUT" >&2 || true
+		-M tcg -a "$args" -t "$SUITE_TIMEOUT" >&2 || true
 	wbparser done "$BUILD/results/$name" ||
 		die "the base guest ($name) did not finish: see build/results/$name/console.log"
 	mkdir -p "$CACHE/results"

@@ -9,8 +9,8 @@
 #             replaces), in build/bench/callback-src, objects in
 #             build/bench/obj/callback-test
 # and one static private_fault_perf_test against the patched UAPI headers.
-# Boots every kernel BENCH_RUNS times under QEMU TCG with
-# "-icount shift=0,sleep=off -smp 1" (guest time = emulated instructions),
+# Boots every kernel BENCH_RUNS times on wb/machines.py's icount machine
+# (QEMU TCG with -icount, one vCPU: guest time = emulated instructions),
 # BENCH_JOBS guests at a time, runs /bin/private_fault_perf_test once per
 # boot, and reports (scripts/bench-report.py):
 #   - the table figure / base / patched / patched/base / callback /
@@ -102,8 +102,9 @@ cp "$bb" "$root/bin/busybox"
 cp "$BIN" "$root/bin/private_fault_perf_test"
 # Once per boot, by absolute path (the figures depend on the process's
 # layout: same path, same environment, same arguments on every kernel).
-# The guest's clock starts at a fixed date (-rtc below), so that even the
-# selftests' random seed, srandom(time(0)), is the same on every boot.
+# The guest's clock starts at a fixed date (the icount machine's -rtc), so
+# that even the selftests' random seed, srandom(time(0)), is the same on
+# every boot.
 cat >"$root/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -126,15 +127,14 @@ trap - EXIT
 stage_end
 
 boot() {	# KERNEL RUNDIR APPEND
-	local k=$1 d=$2 append=$3 s rc
+	local k=$1 d=$2 append=$3 s rc qemu
 	mkdir -p "$d"
+	wbmachine json icount --append "$append" >"$d/machine.json"
+	wbmachine qemu-argv icount "$k" "$out/initrd.cpio" "$append" >"$d/qemu.argv"
+	mapfile -d '' qemu <"$d/qemu.argv"
 	s=$(date +%s)
 	set +e
-	timeout -k 10 "$BENCH_TIMEOUT" qemu-system-x86_64 -accel tcg \
-		-icount shift=0,sleep=off -smp 1 -m 2G -cpu max,phys-bits=52 \
-		-rtc base=2026-01-01T00:00:00,clock=vm \
-		-machine q35 -nographic -no-reboot -kernel "$k" -initrd "$out/initrd.cpio" \
-		-append "console=ttyS0 panic=-1 quiet $append" </dev/null >"$d/console.log" 2>&1
+	timeout -k 10 "$BENCH_TIMEOUT" "${qemu[@]}" </dev/null >"$d/console.log" 2>&1
 	rc=$?
 	set -e
 	tr -d '\r' <"$d/console.log" | grep -E '^(figure=|BENCH-)' >"$d/figures.txt" || true

@@ -3,7 +3,6 @@
 # suite, base against patched.  Prints each stage's duration; the last line
 # is always "N passed, N failed, N skipped"; exits non-zero on any failure.
 #   SUITE_TIMEOUT  per-test timeout in the guest (seconds, default 180)
-#   SUITE_SMP      vCPUs of each guest (default 2)
 #   SUITE_JOBS     guests run at once (default 2)
 #   SUITE_NPT0     mmu (default: config/mmu-tests with npt=0) or full
 #   CHECK_SKIP     stages to leave out, e.g. "suite" (for quick iterations;
@@ -15,7 +14,6 @@
 . "$(dirname "$0")/lib.sh"
 
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-180}
-SUITE_SMP=${SUITE_SMP:-2}
 SUITE_JOBS=${SUITE_JOBS:-2}
 [[ $SUITE_JOBS =~ ^[1-9][0-9]*$ ]] || die "SUITE_JOBS=$SUITE_JOBS: a number of guests, 1 or more"
 SUITE_NPT0=${SUITE_NPT0:-mmu}
@@ -110,7 +108,7 @@ guest() {
 	rm -rf "${BUILD:?}/results/$name"
 	echo "$name" >>"$CHECK_RUNS"
 	"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$bindir" -l "$list" -n "$name" \
-		-s "$SUITE_SMP" -t "$SUITE_TIMEOUT" "$@" >"$out/$name.out" 2>&1
+		-t "$SUITE_TIMEOUT" "$@" >"$out/$name.out" 2>&1
 }
 
 # A stage's guest runs, as data: plan NAME KERNEL LIST SHAPE [run-guest.sh
@@ -375,7 +373,7 @@ targeted() {
 		plan "targeted-$s" "$PK" "$list" "$s" "${o[@]}"
 	done
 	mapfile -t o < <(shape_opts "$first")
-	[ ! -s "$list.single" ] || plan targeted-single "$PK" "$list.single" "$first" "${o[@]}" -x tcg,thread=single
+	[ ! -s "$list.single" ] || plan targeted-single "$PK" "$list.single" "$first" "${o[@]}" -M tcg-single
 	expect_runs targeted
 	log "targeted: $(wc -l <"$list") tests on ${#shapes[@]} guest shapes (${shapes[*]}), npt=1; $(wc -l <"$list.single") more on $first under single-threaded TCG (config/tcg-single); config/expect's npt=0 check"
 	boot_planned
@@ -410,10 +408,10 @@ vmx() {
 	"$TOP"/scripts/test-lists.sh series >"$out/vmx-series.list"
 	wbconfig without "$out/vmx-series.list" <"$list" >"$blist"
 	planned=()
-	plan vmx-ept "$PK" "$list" bochs-ept -e bochs
-	plan vmx-eptad0 "$PK" "$list" bochs-eptad0 -e bochs -a kvm_intel.eptad=0
-	plan vmx-base "$BK" "$blist" - -e bochs
-	expect_runs vmx -e bochs
+	plan vmx-ept "$PK" "$list" bochs-ept -M bochs
+	plan vmx-eptad0 "$PK" "$list" bochs-eptad0 -M bochs -a kvm_intel.eptad=0
+	plan vmx-base "$BK" "$blist" - -M bochs
+	expect_runs vmx -M bochs
 	log "vmx: $(wc -l <"$list") tests on the patched kernel under Bochs (kvm_intel, EPT with and without A/D bits), $(wc -l <"$blist") on base; config/expect's ept=0 check"
 	boot_planned
 	for n in "${planned[@]}"; do
@@ -471,7 +469,7 @@ debug() {
 	mapfile -t o < <(shape_opts "$first")
 	plan "debug-$first" "$obj/arch/x86/boot/bzImage" "$list" "$first" "${o[@]}"
 	[ ! -s "$list.single" ] || plan debug-single "$obj/arch/x86/boot/bzImage" "$list.single" "$first" \
-		"${o[@]}" -x tcg,thread=single
+		"${o[@]}" -M tcg-single
 	log "debug: $(wc -l <"$list") tests on the debug kernel; $(wc -l <"$list.single") more under single-threaded TCG (config/tcg-single)"
 	boot_planned
 	record_runs debug "${planned[@]}"
@@ -521,7 +519,7 @@ suite() {
 	fi
 	log "suite: npt=1 $(wc -l <"$out/suite-patched-npt1.list") tests, npt=0 $(wc -l <"$out/suite-patched-npt0.list") tests on patched; on base, those that do not pass cleanly on patched (cached under \$CACHE/results)"
 	rm -f "$out"/suite-base-*.dir
-	export SUITE_SMP SUITE_TIMEOUT
+	export SUITE_TIMEOUT
 	run_queue suite_half npt1 npt0
 	first=$(python3 "$TOP"/scripts/results.py shape first)
 	for n in npt1 npt0; do

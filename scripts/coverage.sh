@@ -45,8 +45,8 @@ runs=(svm svm-phys48 vmx vmx-eptad0)
 declare -A opts=(
 	[svm]="-l $out/svm.list"
 	[svm-phys48]="-l $out/svm.list -c max,phys-bits=48"
-	[vmx]="-l $out/vmx.list -e bochs"
-	[vmx-eptad0]="-l $out/vmx.list -e bochs -a kvm_intel.eptad=0"
+	[vmx]="-l $out/vmx.list -M bochs"
+	[vmx-eptad0]="-l $out/vmx.list -M bochs -a kvm_intel.eptad=0"
 )
 boot() {	# RUN
 	# shellcheck disable=SC2086

@@ -73,7 +73,7 @@ patched_obj() {
 # Print a duration in seconds as 1m23s.
 # split_single LIST: move the tests that config/tcg-single lists from LIST
 # to LIST.single (empty if none).  Those run in a boot of their own under
-# single-threaded TCG (run-guest.sh -x tcg,thread=single).
+# single-threaded TCG (run-guest.sh -M tcg-single).
 split_single() {
 	wbconfig only tcg-single <"$1" >"$1.single"
 	wbconfig without tcg-single <"$1" >"$1.multi"
@@ -88,6 +88,9 @@ wbconfig() { python3 -B "$TOP"/wb/config.py "$@"; }
 # OUTDIR/run.json; wbparser done|counts|show|output RUNDIR: what run.json
 # says (wb/parser.py).
 wbparser() { python3 -B "$TOP"/wb/parser.py "$@"; }
+# wbmachine names|get|qemu-argv|bochsrc|key|json NAME ...: the guests'
+# machines (wb/machines.py).
+wbmachine() { python3 -B "$TOP"/wb/machines.py "$@"; }
 
 fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 

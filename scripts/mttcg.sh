@@ -25,7 +25,7 @@ s=$(date +%s)
 for k in base patched; do
 	kernel=$bk; [ $k = base ] || kernel=$pk
 	"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$pb" -l "$list" -n "mttcg-$k" -c "$cpu" \
-		-x tcg,thread=multi -s 2 -t 120 >"$BUILD/mttcg/$k.out" 2>&1 &
+		-M tcg -s 2 -t 120 >"$BUILD/mttcg/$k.out" 2>&1 &
 done
 wait || true
 log "mttcg: $(fmt_secs $(( $(date +%s) - s )))"

@@ -13,8 +13,9 @@ A mutant is mutants/NN-NAME.patch: a patch that applies with `patch -p1` or
                  "kunit:SUITE.CASE" for the KUnit suites built into the kernel
   Guest-cpu:     the guest's -cpu (run-guest.sh -c), e.g. max,phys-bits=48
   Guest-append:  extra kernel command line, e.g. kvm_amd.npt=0
-  Guest-emulator: run-guest.sh's -e: qemu (the default; SVM) or bochs
-                 (VMX with EPT: kvm_intel; Guest-cpu doesn't apply)
+  Guest-machine: run-guest.sh's -M, a machine of wb/machines.py: tcg (the
+                 default; SVM) or bochs (VMX with EPT: kvm_intel;
+                 Guest-cpu doesn't apply)
 
 The mutant is killed if one of its Killed-by tests fails, if the guest hangs
 or crashes, or if the kernel log reports a WARNING (or BUG, lockdep, ...).
@@ -25,7 +26,7 @@ Each Killed-by test must pass without the mutant, on the same guest shape
       check the mutants' headers, write OUTDIR/NAME.list (the selftests a
       mutant's boot runs) and OUTDIR/baseline-N.list (every selftest of the
       mutants of one guest shape), and print, tab-separated:
-        group N CPU APPEND EMU   one line a guest shape
+        group N CPU APPEND MACHINE   one line a guest shape
         mutant NAME PATCH N      one line a mutant, in file-name order
   mutants.py limits RUNDIR LIST
       "-t SECONDS -T SECONDS" for run-guest.sh: per-test and overall limits
@@ -45,10 +46,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from wb import config as wbconfig  # noqa: E402
+from wb import machines as wbmachines  # noqa: E402
 from wb import parser as wbparser  # noqa: E402
 
-KEYS = ('Breaks', 'Killed-by', 'Guest-cpu', 'Guest-append', 'Guest-emulator')
-EMULATORS = ('qemu', 'bochs')
+KEYS = ('Breaks', 'Killed-by', 'Guest-cpu', 'Guest-append', 'Guest-machine')
 # A KUnit-only mutant still needs a selftest for the guest's /init to run:
 # this one is quick and does not count as a killer.
 PLACEHOLDER = 'vm_types_test'
@@ -82,11 +83,14 @@ def parse(path):
     for k in ('Breaks', 'Killed-by'):
         if not hdr.get(k):
             sys.exit('%s: no %s: line' % (path, k))
-    for k in ('Breaks', 'Guest-cpu', 'Guest-append', 'Guest-emulator'):
+    for k in ('Breaks', 'Guest-cpu', 'Guest-append', 'Guest-machine'):
         if len(hdr.get(k, [])) > 1:
             sys.exit('%s: more than one %s: line' % (path, k))
-    if hdr.get('Guest-emulator', ['qemu'])[0] not in EMULATORS:
-        sys.exit('%s: Guest-emulator: one of %s' % (path, ', '.join(EMULATORS)))
+    machine = hdr.get('Guest-machine', ['tcg'])[0]
+    try:
+        wbmachines.resolve(machine, cpu=hdr.get('Guest-cpu', [None])[0])
+    except wbmachines.Error as e:
+        sys.exit('%s: Guest-machine, Guest-cpu: %s' % (path, e))
     return hdr
 
 
@@ -114,7 +118,7 @@ def plan(mutdir, outdir, names):
         name, hdr = name_of(path), parse(path)
         tests, _ = killers(hdr)
         shape = (hdr.get('Guest-cpu', [''])[0], hdr.get('Guest-append', [''])[0],
-                 hdr.get('Guest-emulator', ['qemu'])[0])
+                 hdr.get('Guest-machine', ['tcg'])[0])
         g = groups.setdefault(shape, (len(groups) + 1, []))
         for t in tests or [PLACEHOLDER]:
             if t not in g[1]:
@@ -122,10 +126,10 @@ def plan(mutdir, outdir, names):
         with open(os.path.join(outdir, name + '.list'), 'w') as f:
             f.write(''.join(t + '\n' for t in tests or [PLACEHOLDER]))
         out.append('mutant\t%s\t%s\t%d' % (name, path, g[0]))
-    for (cpu, append, emu), (n, tests) in groups.items():
+    for (cpu, append, machine), (n, tests) in groups.items():
         with open(os.path.join(outdir, 'baseline-%d.list' % n), 'w') as f:
             f.write(''.join(t + '\n' for t in tests))
-        print('group\t%d\t%s\t%s\t%s' % (n, cpu or '-', append or '-', emu))
+        print('group\t%d\t%s\t%s\t%s' % (n, cpu or '-', append or '-', machine))
     print('\n'.join(out))
 
 

@@ -87,7 +87,7 @@ build() {
 	return $rc
 }
 
-# boot RUN KERNEL LIST CPU APPEND EMU [LIMITS]: one guest, in the
+# boot RUN KERNEL LIST CPU APPEND MACHINE [LIMITS]: one guest, in the
 # background once $GUESTS are running; its wall seconds go to $out/RUN.secs.
 boot() {
 	while [ "$(jobs -rp | wc -l)" -ge "$GUESTS" ]; do wait -n || sleep 1; done
@@ -102,7 +102,7 @@ boot_one() {
 	# oops=panic: a mutant that oopses the guest's kernel ends the boot
 	# at once, instead of hanging it on the locks the oops left held.
 	"$TOP"/scripts/run-guest.sh -k "$2" -b "$BINDIR" -l "$3" -n "$1" \
-		-a "oops=panic$([ "$5" = - ] || echo " $5")" "${cpu[@]}" -e "$6" $limits >"$out/$1.out" 2>&1 || true
+		-a "oops=panic$([ "$5" = - ] || echo " $5")" "${cpu[@]}" -M "$6" $limits >"$out/$1.out" 2>&1 || true
 	echo $(( $(date +%s) - s )) >"$out/$1.secs"
 }
 
@@ -117,12 +117,12 @@ if ! build baseline; then
 fi
 bsecs=$secs boots=0
 cp "$kernel" "$out/baseline.bzImage"
-declare -A cpu_of append_of emu_of
-while IFS=$'\t' read -r kind g cpu append emu; do
+declare -A cpu_of append_of machine_of
+while IFS=$'\t' read -r kind g cpu append machine; do
 	[ "$kind" = group ] || continue
-	cpu_of[$g]=$cpu append_of[$g]=$append emu_of[$g]=$emu
-	log "baseline $g: $(paste -sd, "$out/baseline-$g.list")$([ "$cpu" = - ] || echo ", -cpu $cpu")$([ "$append" = - ] || echo ", '$append'")$([ "$emu" = qemu ] || echo ", $emu")"
-	boot "mutant-baseline-$g" "$out/baseline.bzImage" "$out/baseline-$g.list" "$cpu" "$append" "$emu"
+	cpu_of[$g]=$cpu append_of[$g]=$append machine_of[$g]=$machine
+	log "baseline $g: $(paste -sd, "$out/baseline-$g.list")$([ "$cpu" = - ] || echo ", -cpu $cpu")$([ "$append" = - ] || echo ", '$append'")$([ "$machine" = tcg ] || echo ", $machine")"
+	boot "mutant-baseline-$g" "$out/baseline.bzImage" "$out/baseline-$g.list" "$cpu" "$append" "$machine"
 done <"$out/plan"
 # The mutants' limits come from the baseline boots' times.
 wait
@@ -151,15 +151,15 @@ while IFS=$'\t' read -r kind name patch g; do
 		continue
 	fi
 	cp "$kernel" "$out/$name.bzImage"
-	if [ "${emu_of[$g]}" = bochs ]; then
-		# Bochs' guest seconds are not wall seconds: three times the
-		# baseline boot's wall time, and two more minutes.
+	if [ "$(wbmachine get "${machine_of[$g]}" slow)" != 1 ]; then
+		# A slow machine's (Bochs') guest seconds are not wall seconds:
+		# three times the baseline boot's wall time, and two more minutes.
 		lim="-t 120 -T $(( 3 * $(cat "$BUILD/results/mutant-baseline-$g/seconds") + 120 ))"
 	else
 		lim=$(python3 "$TOP"/scripts/mutants.py limits "$BUILD/results/mutant-baseline-$g" "$out/$name.list")
 	fi
 	boot "mutant-$name" "$out/$name.bzImage" "$out/$name.list" "${cpu_of[$g]}" "${append_of[$g]}" \
-		"${emu_of[$g]}" "$lim"
+		"${machine_of[$g]}" "$lim"
 	verdicts+=("verdict $patch $secs $name $g")
 done <"$out/plan"
 

@@ -55,6 +55,7 @@ a run directory under build/results must be listed there (check.sh lists
 each run it boots, after removing the run's old directory).
 """
 import argparse
+import json
 import os
 import re
 import sys
@@ -168,10 +169,12 @@ class Run:
         self.dir = rundir
         self.exists = bool(rundir) and os.path.exists(os.path.join(rundir, 'tests.list'))
         self.tests, self.listed, self.output, self.reports = {}, [], {}, []
-        self.json, self.retry_of = {}, None
+        self.json, self.retry_of, self.machine = {}, None, {}
         if not self.exists:
             return
         self.retry_of = self.read('retry-of').strip() or None
+        m = self.read('machine.json')
+        self.machine = json.loads(m) if m else {}
         check_fresh(rundir)
         self.json = wbparser.load(rundir) or {}
         for t in self.json.get('tests', []):
@@ -577,8 +580,8 @@ def known_bad_table(path):
 def runs_table(runs):
     """What each of a stage's guest runs cost: "LABEL=RUNDIR" each."""
     print('==== guest runs: what each cost (wall time), two at a time')
-    print('  %-12s %-17s %-14s %-7s %-9s %6s  %s' % (
-        'run', 'cpu', 'append', 'accel', 'phys bits', 'wall', 'tests'))
+    print('  %-12s %-10s %-17s %-14s %-9s %6s  %s' % (
+        'run', 'machine', 'cpu', 'append', 'phys bits', 'wall', 'tests'))
     total = 0
     for arg in runs:
         label, _, d = arg.partition('=')
@@ -589,15 +592,15 @@ def runs_table(runs):
         total += secs
         c = [x[0] for x in r.tests.values()]
         subs = sum(len(sub_skips(r.lines(n))) for n in r.tests)
-        append = r.read('cmdline').split('no_timer_check', 1)[-1].strip()
+        m = r.machine
         cpu = r.json.get('cpu', '')
         bits = cpu.split(':', 1)[1].split()[0] if ':' in cpu else '?'
-        print('  %-12s %-17s %-14s %-7s %-9s %3dm%02ds  %d passed, %d failed, %d skipped%s' % (
-            label, r.read('cpu').strip() or '?', append or '-',
-            r.read('accel').strip().replace('tcg,thread=', ''), bits, secs // 60, secs % 60,
+        print('  %-12s %-10s %-17s %-14s %-9s %3dm%02ds  %d passed, %d failed, %d skipped%s' % (
+            label, m.get('name', '?'), m.get('cpu', '?'), m.get('append') or '-',
+            bits, secs // 60, secs % 60,
             c.count('pass'), len(c) - c.count('pass') - c.count('skip'), c.count('skip'),
             ', %d sub-tests skipped' % subs if subs else ''))
-    print('  %-12s %-17s %-14s %-7s %-9s %3dm%02ds  guest time in all' % (
+    print('  %-12s %-10s %-17s %-14s %-9s %3dm%02ds  guest time in all' % (
         'all', '', '', '', '', total // 60, total % 60))
 
 

@@ -1,31 +1,31 @@
 #!/bin/bash
-# Boot a kernel under QEMU TCG with an initramfs of busybox and selftests,
-# run a list of tests, and report their TAP and the guest's kernel log.
-#   run-guest.sh -k BZIMAGE -b BINDIR -l TESTLIST -n RUNNAME
-#                [-a "kernel args"] [-q "qemu args"] [-s SMP] [-m MEM] [-t TEST_TIMEOUT]
-#                [-T OVERALL_TIMEOUT] [-c CPU] [-x ACCEL] [-e EMULATOR] [-r RUN]
-# -e qemu (default) or bochs: Bochs emulates VMX with EPT (kvm_intel), one
-# CPU, the machine of config/bochsrc (-s, -c and -x don't apply), booted
-# from a CD (isolinux) with the same kernel, initramfs and /init.
+# Boot a kernel on a guest machine (wb/machines.py: QEMU TCG, or Bochs for
+# VMX) with an initramfs of busybox and selftests, run a list of tests, and
+# report their TAP and the guest's kernel log.
+#   run-guest.sh -k BZIMAGE -b BINDIR -l TESTLIST -n RUNNAME [-M MACHINE]
+#                [-a "kernel args"] [-c CPU] [-s SMP] [-m MEM]
+#                [-t TEST_TIMEOUT] [-T OVERALL_TIMEOUT] [-r RUN]
+# -M: a machine of wb/machines.py (default tcg; tcg-single: config/tcg-single;
+# bochs: kvm_intel with EPT, config/bochsrc, booted from a CD with the same
+# kernel, initramfs and /init).  -c, -s and -m override the machine's CPU
+# model, vCPUs and memory (QEMU; -m also Bochs).
 # -r RUN: this run retries tests of the run RUN (recorded in retry-of, which
 # results.py reads: a retry only adds retries to its run's results).
-# Defaults: -s 2 -m 4G (mmu_stress_test is OOM-killed with 2G) -t 300
-# -c max,phys-bits=52 (the series' tests use GPA bits up to 51)
-# -x tcg,thread=multi (-x tcg,thread=single: see config/tcg-single).
-# Results go to build/results/RUNNAME/: run.json (wb/parser.py), console.log, tap.txt,
-# dmesg.txt, reports.txt, kunit.ktap (+ kunit.txt).  Exits non-zero if a
-# test failed, the kernel log has a WARNING/BUG/lockdep/KASAN report, or
-# the guest did not finish.
+# -t: the per-test timeout in guest seconds (default 300).
+# Results go to build/results/RUNNAME/: run.json (wb/parser.py), machine.json
+# (the resolved machine, and the run's -a), console.log, tap.txt, dmesg.txt,
+# reports.txt, kunit.ktap (+ kunit.txt).  Exits non-zero if a test failed,
+# the kernel log has a WARNING/BUG/lockdep/KASAN report, or the guest did
+# not finish.
 . "$(dirname "$0")/lib.sh"
 
-kernel= bindir= list= name= append= qemu_extra= smp=2 mem=4G ttimeout=300 otimeout= cpu=max,phys-bits=52
-accel=tcg,thread=multi emu=qemu retry_of=
-while getopts k:b:l:n:a:q:s:m:t:T:c:x:e:r: o; do
+kernel= bindir= list= name= append= machine=tcg ttimeout=300 otimeout= retry_of=
+over=()
+while getopts k:b:l:n:a:M:c:s:m:t:T:r: o; do
 	case $o in
 	k) kernel=$OPTARG ;; b) bindir=$OPTARG ;; l) list=$OPTARG ;; n) name=$OPTARG ;;
-	a) append=$OPTARG ;; q) qemu_extra=$OPTARG ;; s) smp=$OPTARG ;; m) mem=$OPTARG ;;
-	t) ttimeout=$OPTARG ;; T) otimeout=$OPTARG ;; c) cpu=$OPTARG ;; x) accel=$OPTARG ;;
-	e) emu=$OPTARG ;; r) retry_of=$OPTARG ;;
+	a) append=$OPTARG ;; M) machine=$OPTARG ;; c | s | m) over+=("-$o" "$OPTARG") ;;
+	t) ttimeout=$OPTARG ;; T) otimeout=$OPTARG ;; r) retry_of=$OPTARG ;;
 	*) die "bad option (see the head of $0)" ;;
 	esac
 done
@@ -33,19 +33,16 @@ done
 	die "usage: run-guest.sh -k BZIMAGE -b BINDIR -l TESTLIST -n RUNNAME [options]"
 [ -f "$kernel" ] || die "no kernel $kernel"
 
-# bochs_iso: a CD that boots $kernel with the initramfs and $cmdline
-# (isolinux), and the bochsrc for it: $out/boot.iso, $out/bochsrc.
+# bochs_iso: a CD that boots $kernel with the initramfs and the kernel
+# command line (isolinux), and the machine's bochsrc for it: $out/boot.iso,
+# $out/bochsrc.
 bochs_iso() {
-	local megs=${mem%G}
-	[ "$megs" != "$mem" ] && megs=$((megs * 1024)) || megs=${mem%M}
-	# Bochs addresses at most 2 GiB of guest memory below the PCI hole.
-	[ "$megs" -le 2048 ] || megs=2048
 	mkdir -p "$out/iso"
 	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$out/iso/"
 	cp "$kernel" "$out/iso/bzImage"
 	mv "$out/initrd.cpio" "$out/iso/initrd"
 	printf 'DEFAULT linux\nLABEL linux\n  KERNEL /bzImage\n  APPEND initrd=/initrd %s\n' \
-		"$cmdline" >"$out/iso/isolinux.cfg"
+		"$(cat "$out/cmdline")" >"$out/iso/isolinux.cfg"
 	genisoimage -quiet -o "$out/boot.iso" -b isolinux.bin -c boot.cat -no-emul-boot \
 		-boot-load-size 4 -boot-info-table -J -R "$out/iso" || die "genisoimage failed"
 	: >"$out/console.log"
@@ -57,8 +54,8 @@ bochs_iso() {
 	local i
 	for i in $(seq 50); do [ -s "$out/serial.port" ] && break; sleep 0.1; done
 	[ -s "$out/serial.port" ] || die "serial-sink.py did not start"
-	sed -e "s|@MEGS@|$megs|" -e "s|@ISO@|$out/boot.iso|" -e "s|@SERIAL@|$(cat "$out/serial.port")|" \
-		-e "s|@LOG@|$out/bochs.log|" -e '/^#/d' "$TOP/config/bochsrc" >"$out/bochsrc"
+	wbmachine bochsrc "$machine" "$out/boot.iso" "$(cat "$out/serial.port")" "$out/bochs.log" \
+		"${over[@]}" >"$out/bochsrc"
 }
 sink=
 
@@ -66,43 +63,29 @@ out=$BUILD/results/$name
 rm -rf "$out"; mkdir -p "$out"
 cp "$list" "$out/tests.list"
 [ -z "$retry_of" ] || echo "$retry_of" >"$out/retry-of"
-case $emu in
-qemu) ;;
-# Bochs' serial port runs at its baud rate: 115200, and a second for the
-# last lines to leave before the guest powers off.
-bochs) export WB_DRAIN=1 ;;
-*) die "-e $emu: qemu or bochs" ;;
-esac
-"$TOP"/scripts/make-initramfs.sh "$out/initrd.cpio" "$bindir" "$list" "$ttimeout"
+# The machine, resolved with this run's overrides (a bad machine or
+# override stops here).
+wbmachine json "$machine" "${over[@]}" --append "$append" >"$out/machine.json"
+field() { wbmachine get "$machine" "$1" "${over[@]}"; }
+emu=$(field emulator) slow=$(field slow)
+# A slow serial port (Bochs' runs at its baud rate) gets this long for its
+# last lines before the guest powers off.
+WB_DRAIN=$(field drain) "$TOP"/scripts/make-initramfs.sh "$out/initrd.cpio" "$bindir" "$list" "$ttimeout"
 ntests=$(wbconfig count "$(realpath "$list")")
-# Bochs' guest clock runs on instructions (clock: sync=none), several times
-# slower than the wall clock: the limits below, in wall seconds, are that
-# many times the guest's per-test timeout.
-slow=1
-[ "$emu" = qemu ] || slow=4
+# slow: the machine's guest clock against the wall clock (Bochs' runs on
+# instructions, several times slower): the limits below, in wall seconds,
+# are that many times the guest's per-test timeout.
 # Overall limit: every test at its timeout, plus boot and slack.
 [ -n "$otimeout" ] || otimeout=$((ntests * ttimeout * slow + 120 * slow))
-
-# no_timer_check: under a loaded TCG host the IO-APIC timer check can fail
-# and panic the guest at boot ("IO-APIC + timer doesn't work!").
-cmdline="console=ttyS0 panic=-1 quiet log_buf_len=8M no_timer_check ${append}"
-# Bochs: the serial port's baud rate; noxsave (config/bochsrc's CPU fails
-# the kernel's XSAVE consistency check); and the TSC's real rate, which is
-# Bochs' instructions a second (ips), as the CPU's CPUID (leaf 0x16)
-# declares 3.5 GHz, which would slow the guest's clock down 17.5 times.
-if [ "$emu" = bochs ]; then
-	ips=$(sed -n 's/^cpu:.*ips=\([0-9]*\).*/\1/p' "$TOP/config/bochsrc")
-	[ -n "$ips" ] || die "config/bochsrc: no ips= on its cpu: line"
-	cmdline="console=ttyS0,115200 noxsave tsc_early_khz=$((ips / 1000)) ${cmdline#console=ttyS0 }"
-fi
+cmdline=$(field cmdline)${append:+ $append}
 echo "$cmdline" >"$out/cmdline"
-if [ "$emu" = bochs ]; then
-	accel=bochs cpu=$(sed -n 's/^cpu: model=\([^,]*\).*/\1/p' "$TOP/config/bochsrc")
-	bochs_iso
-fi
-echo "$accel" >"$out/accel"
-echo "$cpu" >"$out/cpu"
-log "booting $name: $ntests tests, -accel $accel -smp $smp -cpu $cpu, '$append' (limit $(fmt_secs "$otimeout"))"
+case $emu in
+bochs) bochs_iso ;;
+qemu)
+	wbmachine qemu-argv "$machine" "$kernel" "$out/initrd.cpio" "$append" "${over[@]}" >"$out/qemu.argv"
+	mapfile -d '' qemu_cmd <"$out/qemu.argv" ;;
+esac
+log "booting $name: $ntests tests, $machine ($(field cpu)), '$append' (limit $(fmt_secs "$otimeout"))"
 start=$(date +%s)
 set +e
 if [ "$emu" = bochs ]; then
@@ -111,11 +94,7 @@ if [ "$emu" = bochs ]; then
 	timeout -k 10 "$otimeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
 		</dev/null >"$out/bochs.out" 2>&1 &
 else
-	# shellcheck disable=SC2086
-	timeout -k 10 "$otimeout" qemu-system-x86_64 -accel "$accel" -smp "$smp" -m "$mem" \
-		-cpu "$cpu" -machine q35 -nographic -no-reboot \
-		-kernel "$kernel" -initrd "$out/initrd.cpio" -append "$cmdline" \
-		$qemu_extra </dev/null >"$out/console.log" 2>&1 &
+	timeout -k 10 "$otimeout" "${qemu_cmd[@]}" </dev/null >"$out/console.log" 2>&1 &
 fi
 qpid=$!
 # A guest prints at least once per test, and no test runs longer than the
@@ -153,7 +132,8 @@ fi
 
 rc=0
 known=()
-[ "$emu" = qemu ] || known=("$TOP/config/$emu-known-reports")
+k=$(field known)
+[ -z "$k" ] || known=("$TOP/config/$k")
 wbparser "$out/console.log" "$out" "${known[@]}" >"$out/summary.txt" || rc=1
 # KUnit suites built into the kernel print KTAP at boot.
 if [ -s "$out/kunit.ktap" ]; then

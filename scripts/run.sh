@@ -30,7 +30,7 @@ if [ -s "$list" ]; then
 fi
 if [ -s "$list.single" ]; then
 	"$TOP"/scripts/run-guest.sh -k "$kernel" -b "$bindir" -l "$list.single" -n demo-single \
-		-a "${RUN_APPEND:-}" -x tcg,thread=single >"$BUILD/run/guest-single.out" 2>&1 || rc=$?
+		-a "${RUN_APPEND:-}" -M tcg-single >"$BUILD/run/guest-single.out" 2>&1 || rc=$?
 	runs+=(demo-single)
 fi
 echo
@@ -38,7 +38,8 @@ echo "==== make run: $what"
 for run in "${runs[@]}"; do
 	res=$BUILD/results/$run
 	echo "kernel command line: $(cat "$res/cmdline")"
-	echo "QEMU: -accel $(cat "$res/accel")"
+	echo "machine: $(tr -d "\n" <"$res/machine.json" | tr -s " ")"
+	echo "QEMU: $(tr "\0" " " <"$res/qemu.argv")"
 	[ ! -s "$res/kunit.txt" ] || { echo "KUnit:"; grep -E 'Testing complete|Elapsed' "$res/kunit.txt" | sed 's/^/  /'; }
 	wbparser show "$res" || true
 	echo "details: ${res#$TOP/}/ (run.json, console.log, tap.txt, dmesg.txt)"
