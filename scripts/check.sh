@@ -142,8 +142,7 @@ shape_opts() {
 
 # --- the workbench's own unit tests (results.py's rules, the classifier), seconds
 unit() {
-	if python3 -B -m unittest discover -s "$TOP/scripts" -p '*_test.py' 2>&1 | tail -n 40 &&
-	   (cd "$TOP" && python3 -B -m unittest discover -s wb/test -t . -p '*_test.py' 2>&1 | tail -n 40); then
+	if python3 -B "$TOP"/wb unit 2>&1 | tail -n 60; then
 		result unit "scripts/*_test.py wb/test/*_test.py" pass
 	else
 		result unit "scripts/*_test.py wb/test/*_test.py" fail "see above"

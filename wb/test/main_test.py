@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Unit tests of wb/__main__.py: the commands' steps, their order, and
+which failure stops what."""
+import importlib
+import io
+import os
+import unittest
+from contextlib import redirect_stderr
+from unittest import mock
+
+main = importlib.import_module('wb.__main__')
+
+
+class MainTest(unittest.TestCase):
+    def test_steps_exist(self):
+        """Every step is a command of the table or a script of scripts/."""
+        for name, (_, steps) in main.COMMANDS.items():
+            for step in steps:
+                if isinstance(step, str):
+                    self.assertIn(step, main.COMMANDS, name)
+                elif step != ('unit',):
+                    script = [a for a in step if '=' not in a][0]
+                    self.assertTrue(os.access(os.path.join(main.TOP, 'scripts', script), os.X_OK),
+                                    '%s: %s' % (name, script))
+
+    def run_cmd(self, name, fail=()):
+        calls = []
+
+        def step(s):
+            calls.append([a for a in s if '=' not in a][0])
+            return 1 if calls[-1] in fail else 0
+        err = io.StringIO()
+        with mock.patch.object(main, 'run_step', side_effect=step), redirect_stderr(err):
+            rc = main.main([name])
+        return rc, calls, err.getvalue()
+
+    def test_order_and_once(self):
+        rc, calls, _ = self.run_cmd('initramfs')
+        self.assertEqual(rc, 0)
+        # deps once, before the build, before the initramfs itself.
+        self.assertEqual(calls[0], 'deps.sh')
+        self.assertEqual(calls.count('deps.sh'), 1)
+        self.assertLess(calls.index('ensure-tree.sh'), calls.index('test-lists.sh'))
+
+    def test_failure_stops(self):
+        rc, calls, err = self.run_cmd('check', fail=('deps.sh',))
+        self.assertEqual(rc, 1)
+        self.assertNotIn('check.sh', calls)
+        self.assertIn('wb check: stopped, as deps', err)
+        # The command's own script failing adds no line after its own
+        # (check.sh's last line is its summary).
+        rc, calls, err = self.run_cmd('check', fail=('check.sh',))
+        self.assertEqual((rc, err), (1, ''))
+
+    def test_env_and_stdout(self):
+        with mock.patch.object(main.subprocess, 'call', return_value=0) as call:
+            main.run_step(('CHECK_ONLY=tree build vmx', 'check.sh'))
+        self.assertEqual(call.call_args.kwargs['env']['CHECK_ONLY'], 'tree build vmx')
+        self.assertTrue(call.call_args.args[0][0].endswith('/scripts/check.sh'))
+
+
+if __name__ == '__main__':
+    unittest.main()
