@@ -31,27 +31,18 @@ rm -f "$out"/*.out "$out"/*.list "$out"/*.list.single
 : >"$out/durations"
 t0=$(date +%s)
 
+# The end: stage durations, failures, known on base, and the summary line
+# (wb/printer.py), the last line whatever happened.
 summary() {
-	local rc=$? p f s
+	local rc=$?
 	trap - EXIT
 	[ -z "${stage_running:-}" ] || result "$stage_running" "stage" fail "aborted (exit $rc)"
-	echo
-	echo "==== make check: stage durations"
-	cat "$out/durations"
-	printf '  %-28s %s\n' total "$(fmt_secs $(( $(date +%s) - t0 )))"
-	if grep -q "	fail	" "$RESULTS"; then
-		echo "==== failures"
-		awk -F'\t' '$3 == "fail" { printf "  %s: %s%s\n", $1, $2, ($4 != "" ? " (" $4 ")" : "") }' "$RESULTS"
+	if ! python3 -B "$TOP"/wb/printer.py summary "$RESULTS" "$out/durations" $(( $(date +%s) - t0 )); then
+		echo "error: wb/printer.py failed; the results are in ${RESULTS#"$TOP"/}"
+		echo "0 passed, 1 failed, 0 skipped"
+		rc=1
 	fi
-	if grep -q "known on base" "$RESULTS"; then
-		echo "==== known on base (fail on base and patched; counted as skipped)"
-		awk -F'\t' '$4 ~ /^known on base/ { printf "  %s: %s (%s)\n", $1, $2, $4 }' "$RESULTS"
-	fi
-	p=$(awk -F'\t' '$3 == "pass"' "$RESULTS" | wc -l)
-	f=$(awk -F'\t' '$3 == "fail"' "$RESULTS" | wc -l)
-	s=$(awk -F'\t' '$3 == "skip"' "$RESULTS" | wc -l)
-	[ $rc -eq 0 ] && [ "$f" -gt 0 ] && rc=1
-	echo "$p passed, $f failed, $s skipped"
+	[ $rc -ne 0 ] || ! grep -q "	fail	" "$RESULTS" || rc=1
 	exit $rc
 }
 trap summary EXIT
@@ -136,8 +127,8 @@ boot_run() {
 boot_planned() { run_queue boot_run "${planned[@]}"; }
 # shape_opts SHAPE: run-guest.sh's -c and -a for a config/shapes row.
 shape_opts() {
-	printf '%s\n' -c "$(python3 "$TOP"/scripts/results.py shape cpu "$1")" \
-		-a "$(python3 "$TOP"/scripts/results.py shape append "$1")"
+	printf '%s\n' -c "$(python3 "$TOP"/wb/results.py shape cpu "$1")" \
+		-a "$(python3 "$TOP"/wb/results.py shape append "$1")"
 }
 
 # --- the workbench's own unit tests (results.py's rules, the classifier), seconds
@@ -216,7 +207,7 @@ stage classification classification
 retry_once() {
 	local run=$1 list=$out/$1-retry.list
 	rm -rf "${BUILD:?}/results/$run-retry"
-	python3 "$TOP"/scripts/results.py retries "$BUILD/results/$run" >"$list"
+	python3 "$TOP"/wb/results.py retries "$BUILD/results/$run" >"$list"
 	[ -s "$list" ] || return 0
 	log "$run: retrying once (config/retry-once): $(paste -sd, "$list")"
 	boot_run "$run" "$run-retry" "$list" -r "$run" || true
@@ -230,7 +221,7 @@ retry_once() {
 reboot_once() {
 	local stage=$1 run=$2 why
 	rm -rf "${BUILD:?}/results/$run-first"
-	why=$(python3 "$TOP"/scripts/results.py reboot "$BUILD/results/$run") || return 0
+	why=$(python3 "$TOP"/wb/results.py reboot "$BUILD/results/$run") || return 0
 	mv "$BUILD/results/$run" "$BUILD/results/$run-first"
 	log "$run: booting once more: $why"
 	boot_run "$run" || true
@@ -250,7 +241,7 @@ record_runs() {
 		retry_once "$run"
 		shape=()
 		[ "${RUN_SHAPE[$run]}" = - ] || shape=(--shape "${RUN_SHAPE[$run]}")
-		python3 "$TOP"/scripts/results.py record "$stage/${run#"$stage"-}" "$BUILD/results/$run" \
+		python3 "$TOP"/wb/results.py record "$stage/${run#"$stage"-}" "$BUILD/results/$run" \
 			--retry "$BUILD/results/$run-retry" --series "$out/series.list" "${shape[@]}"
 	done
 }
@@ -271,7 +262,7 @@ expect_runs() {
 		*) die "config/expect: kernel $kernel" ;;
 		esac
 		plan "expect-$1-$n" "$k" "$out/expect-$1-$n.list" - -a "$append" "${@:2}"
-	done < <(python3 "$TOP"/scripts/results.py expect-rows "$1")
+	done < <(python3 "$TOP"/wb/results.py expect-rows "$1")
 }
 # The first patch of the series alone on the base (a fix for stable), built
 # incrementally from make build's objects (derive-tree.sh); prints its bzImage.
@@ -290,9 +281,9 @@ expect_record() {
 		label=$kernel opt=(--clean-log)
 		[ "$kernel" != base ] || label="base $BASE_VERSION" opt=(--table "$out/known-bad.tsv")
 		[ "$kernel" != fix ] || label="$BASE_VERSION + patch 1" opt=(--clean-log --table "$out/known-bad.tsv")
-		python3 "$TOP"/scripts/results.py expect "$1/expect" "$BUILD/results/expect-$1-$n" \
+		python3 "$TOP"/wb/results.py expect "$1/expect" "$BUILD/results/expect-$1-$n" \
 			"$label${append:+, $append}" "$test" "$res" "$re" "${opt[@]}"
-	done < <(python3 "$TOP"/scripts/results.py expect-rows "$1")
+	done < <(python3 "$TOP"/wb/results.py expect-rows "$1")
 }
 
 # --- known-bad kernels: the tests must fail there (and the fix alone must pass) ---
@@ -306,7 +297,7 @@ classification_bad() {	# STAGE LABEL VMLINUX REASON: record it as STAGE
 	why=$(grep -m1 "^  FAIL: .*$3" "$f" | sed 's/^  FAIL: //' || true)
 	if [ $rc -eq 1 ] && [ -n "$why" ]; then
 		result "$stage" "check-classification.sh on $1" pass "FAIL as expected: $why"
-		python3 "$TOP"/scripts/results.py known-bad-row "$out/known-bad.tsv" "$1" \
+		python3 "$TOP"/wb/results.py known-bad-row "$out/known-bad.tsv" "$1" \
 			check-classification.sh FAIL "FAIL: $why" caught
 	else
 		cat "$f"
@@ -314,7 +305,7 @@ classification_bad() {	# STAGE LABEL VMLINUX REASON: record it as STAGE
 		elif [ $rc -eq 1 ]; then why="it failed, but not for: $3"
 		else why="the check could not run (exit $rc)"; fi
 		result "$stage" "check-classification.sh on $1" fail "$why"
-		python3 "$TOP"/scripts/results.py known-bad-row "$out/known-bad.tsv" "$1" \
+		python3 "$TOP"/wb/results.py known-bad-row "$out/known-bad.tsv" "$1" \
 			check-classification.sh FAIL "$(tail -n1 "$f")" "NOT CAUGHT"
 	fi
 }
@@ -331,7 +322,7 @@ callback() {
 		v=$obj/vmlinux
 	fi
 	classification_bad callback "callback (bench/)" "$v" "static call of a vendor op"
-	python3 "$TOP"/scripts/results.py known-bad-table "$out/known-bad.tsv"
+	python3 "$TOP"/wb/results.py known-bad-table "$out/known-bad.tsv"
 	! grep -q "^callback	[^	]*	fail	" "$RESULTS"
 }
 : >"$out/known-bad.tsv"
@@ -347,7 +338,7 @@ known_bad() {
 	boot_planned
 	expect_record known-bad
 	printf '  %-28s %s\n' "known-bad guests" "$(fmt_secs $(( $(date +%s) - s )))"
-	python3 "$TOP"/scripts/results.py known-bad-table "$out/known-bad.tsv"
+	python3 "$TOP"/wb/results.py known-bad-table "$out/known-bad.tsv"
 	! grep -q "^known-bad[^	]*	[^	]*	fail	" "$RESULTS"
 }
 stage known-bad known_bad
@@ -365,7 +356,7 @@ targeted() {
 	done <"$list"
 	split_single "$list"
 	planned=()
-	mapfile -t shapes < <(python3 "$TOP"/scripts/results.py shape names)
+	mapfile -t shapes < <(python3 "$TOP"/wb/results.py shape names)
 	first=${shapes[0]}
 	for s in "${shapes[@]}"; do
 		mapfile -t o < <(shape_opts "$s")
@@ -384,9 +375,9 @@ targeted() {
 	done
 	record_runs targeted "${runs[@]}"
 	expect_record targeted
-	python3 "$TOP"/scripts/results.py runs-table "${table[@]}"
+	python3 "$TOP"/wb/results.py runs-table "${table[@]}"
 	echo "==== figures (config/figures)"
-	python3 "$TOP"/scripts/results.py figures "${dirs[@]}"
+	python3 "$TOP"/wb/results.py figures "${dirs[@]}"
 	! grep -q "^targeted[^	]*	[^	]*	fail	" "$RESULTS"
 }
 stage targeted targeted
@@ -424,12 +415,12 @@ vmx() {
 		result vmx/base "base guest" fail "the base guest did not finish: see build/results/vmx-base"
 	else
 		for n in ept eptad0; do
-			python3 "$TOP"/scripts/results.py compare vmx/base "$BUILD/results/vmx-base" \
+			python3 "$TOP"/wb/results.py compare vmx/base "$BUILD/results/vmx-base" \
 				--no-suite-skip --counted "vmx/$n" "$BUILD/results/vmx-$n" \
 				"$BUILD/results/vmx-$n-retry"
 		done
 	fi
-	python3 "$TOP"/scripts/results.py runs-table ept="$BUILD/results/vmx-ept" \
+	python3 "$TOP"/wb/results.py runs-table ept="$BUILD/results/vmx-ept" \
 		eptad0="$BUILD/results/vmx-eptad0" base="$BUILD/results/vmx-base"
 	# Bochs' speed: its instruction count at exit ("(0).[N]", idle time
 	# fast-forwarded included) over the run's wall time.
@@ -464,7 +455,7 @@ debug() {
 		sed 's|^x86/private_mem_hostile_test$|x86/private_mem_hostile_test -n 20000|' >"$list"
 	split_single "$list"
 	planned=()
-	first=$(python3 "$TOP"/scripts/results.py shape first)
+	first=$(python3 "$TOP"/wb/results.py shape first)
 	mapfile -t o < <(shape_opts "$first")
 	plan "debug-$first" "$obj/arch/x86/boot/bzImage" "$list" "$first" "${o[@]}"
 	[ ! -s "$list.single" ] || plan debug-single "$obj/arch/x86/boot/bzImage" "$list.single" "$first" \
@@ -473,7 +464,7 @@ debug() {
 	boot_planned
 	record_runs debug "${planned[@]}"
 	echo "==== figures (config/figures)"
-	python3 "$TOP"/scripts/results.py figures "${planned[@]/#/$BUILD/results/}"
+	python3 "$TOP"/wb/results.py figures "${planned[@]/#/$BUILD/results/}"
 	! grep -q "^debug[^	]*	[^	]*	fail	" "$RESULTS"
 }
 stage debug debug
@@ -498,7 +489,7 @@ suite_half() {
 	local n=$1 args=
 	[ "$n" = npt1 ] || args=kvm_amd.npt=0
 	guest "patched-suite-$n" "$PK" "$PB" "$out/suite-patched-$n.list" -a "$args" || true
-	python3 "$TOP"/scripts/results.py base-needed "$bt" "$BUILD/results/patched-suite-$n" \
+	python3 "$TOP"/wb/results.py base-needed "$bt" "$BUILD/results/patched-suite-$n" \
 		>"$out/suite-base-$n.list"
 	if [ -s "$out/suite-base-$n.list" ]; then
 		"$TOP"/scripts/base-suite.sh "$n" "$out/suite-base-$n.list" "$PB" \
@@ -520,7 +511,7 @@ suite() {
 	rm -f "$out"/suite-base-*.dir
 	export SUITE_TIMEOUT
 	run_queue suite_half npt1 npt0
-	first=$(python3 "$TOP"/scripts/results.py shape first)
+	first=$(python3 "$TOP"/wb/results.py shape first)
 	for n in npt1 npt0; do
 		args=$([ $n = npt0 ] && echo kvm_amd.npt=0 || true)
 		bdir=$(cat "$out/suite-base-$n.dir" 2>/dev/null || true)
@@ -538,7 +529,7 @@ suite() {
 		# A test that passes on base and not on patched gets one retry.  The
 		# targeted runs count with their retries (config/retry-once).
 		rm -rf "${BUILD:?}/results/patched-suite-$n-retry"
-		regs=$(python3 "$TOP"/scripts/results.py regressions "$bdir" "$BUILD/results/patched-suite-$n")
+		regs=$(python3 "$TOP"/wb/results.py regressions "$bdir" "$BUILD/results/patched-suite-$n")
 		if [ -n "$regs" ]; then
 			log "suite/$n: retrying once: $(echo $regs)"
 			echo "$regs" >"$out/retry-$n.list"
@@ -548,7 +539,7 @@ suite() {
 		counted=()
 		[ $n = npt0 ] || ! grep -qx "targeted-$first" "$CHECK_RUNS" || counted=(--counted "targeted/$first" "$BUILD/results/targeted-$first"
 			"$BUILD/results/targeted-$first-retry")
-		python3 "$TOP"/scripts/results.py compare "suite/$n" "$bdir" \
+		python3 "$TOP"/wb/results.py compare "suite/$n" "$bdir" \
 			"$BUILD/results/patched-suite-$n" "$BUILD/results/patched-suite-$n-retry" "${counted[@]}"
 	done
 	! grep -q "^suite[^	]*	[^	]*	fail	" "$RESULTS"

@@ -4,7 +4,7 @@
 # test binary (the patched selftests) on 7.3.4 and on the series, N times
 # each with the same arguments (one seed per run, the same seeds on both),
 # under -accel tcg,thread=multi, both guests at once so that both see the
-# same load, and prints the counts (scripts/results.py mttcg-table).
+# same load, and prints the counts (wb/results.py mttcg-table).
 #   MTTCG_RUNS=N (default 30)  MTTCG_ARGS="-d 10" (the test's arguments)
 # Without a shared GPA bit (7.3.4 has none).  On 7.3.4 the test also fails
 # on the spurious exits of the attribute race ("Unjustified shared memory
@@ -19,7 +19,7 @@ read -r bk bb < <("$TOP"/scripts/prepare.sh base)
 list=$BUILD/mttcg/tests.list
 mkdir -p "$BUILD/mttcg"
 for i in $(seq 1 "$runs"); do echo "$test $args -s $i"; done >"$list"
-cpu=$(python3 "$TOP"/scripts/results.py shape cpu "$(python3 "$TOP"/scripts/results.py shape first)")
+cpu=$(python3 "$TOP"/wb/results.py shape cpu "$(python3 "$TOP"/wb/results.py shape first)")
 log "mttcg: $runs runs of '$test $args' on base and on patched, at once, -accel tcg,thread=multi -smp 2 -cpu $cpu"
 s=$(date +%s)
 for k in base patched; do
@@ -29,4 +29,4 @@ for k in base patched; do
 done
 wait || true
 log "mttcg: $(fmt_secs $(( $(date +%s) - s )))"
-python3 "$TOP"/scripts/results.py mttcg-table "$BUILD/results/mttcg-base" "$BUILD/results/mttcg-patched"
+python3 "$TOP"/wb/results.py mttcg-table "$BUILD/results/mttcg-base" "$BUILD/results/mttcg-patched"

@@ -2,7 +2,7 @@
 """Static check of the fault classification path (make check's
 classification stage; scripts/check-classification.sh runs it):
 
-    python3 -m wb.classify [-v] VMLINUX
+    python3 wb/classify.py [-v] VMLINUX
 
 Disassembles VMLINUX (a built-in KVM, e.g. the test config) and fails if
 deciding whether a fault is private or shared involves an indirect call
@@ -516,7 +516,7 @@ def main(argv):
     if verbose:
         args = args[1:]
     if len(args) != 1:
-        print("usage: python3 -m wb.classify [-v] VMLINUX", file=sys.stderr)
+        print("usage: python3 wb/classify.py [-v] VMLINUX", file=sys.stderr)
         return 2
     try:
         if not os.path.isfile(args[0]):

@@ -14,12 +14,12 @@ list the workbench writes, is a list of entries, one a line:
 The matching rule: a test invocation "TEST [ARGS...]" is listed in a file
 if its TEST is one of the file's NAMEs, whatever the arguments.
 
-    python3 -m wb.config entries FILE       the entries
-    python3 -m wb.config names FILE         their NAMEs
-    python3 -m wb.config without FILE       stdin's entries whose NAME isn't
+    python3 wb/config.py entries FILE       the entries
+    python3 wb/config.py names FILE         their NAMEs
+    python3 wb/config.py without FILE       stdin's entries whose NAME isn't
                                             one of FILE's
-    python3 -m wb.config only FILE          stdin's entries whose NAME is
-    python3 -m wb.config count FILE         the number of entries
+    python3 wb/config.py only FILE          stdin's entries whose NAME is
+    python3 wb/config.py count FILE         the number of entries
 
 FILE is a path (with a "/"), or the name of a file of config/.
 """

@@ -11,7 +11,7 @@ WB-DMESG-END N (block 0: the boot, with the KTAP of built-in KUnit suites),
 WB-GUEST-DONE; run-guest.sh appends "# QEMU killed: ..." if it stopped the
 guest.
 
-    python3 -m wb.parser CONSOLE OUTDIR [KNOWN]
+    python3 wb/parser.py CONSOLE OUTDIR [KNOWN]
         write OUTDIR/run.json and, for people, tap.txt, dmesg.txt,
         kunit.ktap (for kunit.py parse), reports.txt and, with KNOWN,
         known-reports.txt; print the summary; exit 1 if a test failed, the
@@ -20,13 +20,13 @@ guest.
         that the emulated machine causes in the base kernel: such a
         report, up to its "---[ end trace", is left out of the reports and
         listed in known-reports.txt.
-    python3 -m wb.parser done RUNDIR
+    python3 wb/parser.py done RUNDIR
         exit 0 if RUNDIR's guest finished (its run.json says so)
-    python3 -m wb.parser counts RUNDIR
+    python3 wb/parser.py counts RUNDIR
         "N tests: N passed, N failed, N skipped"
-    python3 -m wb.parser show RUNDIR
+    python3 wb/parser.py show RUNDIR
         the run for people (make run): kernel, CPU, each test, reports
-    python3 -m wb.parser output RUNDIR
+    python3 wb/parser.py output RUNDIR
         what the tests printed, in order, as they printed it
 
 run.json:
@@ -275,7 +275,7 @@ def main(argv):
             print('\n'.join(strip_guest(line) for line in lines))
         return 0
     if len(argv) not in (3, 4):
-        print('usage: python3 -m wb.parser CONSOLE OUTDIR [KNOWN] | done|counts|show|output RUNDIR',
+        print('usage: python3 wb/parser.py CONSOLE OUTDIR [KNOWN] | done|counts|show|output RUNDIR',
               file=sys.stderr)
         return 2
     console, outdir = argv[1], argv[2]

@@ -5,7 +5,7 @@ import io
 import os
 import tempfile
 import unittest
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from unittest import mock
 
 from wb import config
@@ -66,7 +66,8 @@ class ConfigTest(unittest.TestCase):
 
     def cli(self, *args, stdin=""):
         out = io.StringIO()
-        with redirect_stdout(out), mock.patch("sys.stdin", io.StringIO(stdin)):
+        with redirect_stdout(out), redirect_stderr(io.StringIO()), \
+                mock.patch("sys.stdin", io.StringIO(stdin)):
             rc = config.main(["wb.config", *args])
         return rc, out.getvalue().splitlines()
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Unit tests of wb/parser.py: canned guest consoles (scripts/test_data/,
+"""Unit tests of wb/parser.py: canned guest consoles (wb/test/test_data/,
 shared with results_test.py) in, run.json's content out."""
 import os
 import re
@@ -9,7 +9,7 @@ import unittest
 from wb import parser
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DATA = os.path.join(TOP, 'scripts', 'test_data')
+DATA = os.path.join(TOP, 'wb', 'test', 'test_data')
 
 
 def data(name):

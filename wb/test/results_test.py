@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Unit tests of results.py's rules (retry, skip, counting), in the style of
-the kernel's tools/testing/kunit/kunit_tool_test.py: canned guest output in
-test_data/, turned into run directories by wb/parser.py.  Seconds.
+"""Unit tests of wb/results.py and wb/policy.py's rules (retry, skip,
+counting, the verdict of a suite test), in the style of the kernel's
+tools/testing/kunit/kunit_tool_test.py: canned guest output in test_data/,
+turned into run directories by wb/parser.py.  Seconds.
 
-    python3 scripts/results_test.py        (or: python3 -m unittest discover -s scripts -p '*_test.py')
+    python3 wb unit        (all of wb/test/ and scripts/*_test.py)
 """
 import io
 import json
@@ -15,10 +16,11 @@ import tempfile
 import unittest
 from contextlib import redirect_stdout, redirect_stderr
 
+from wb import parser as wbparser
+from wb import policy
+from wb import results
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import results  # noqa: E402
-from wb import parser as wbparser  # noqa: E402
 
 DATA = os.path.join(HERE, 'test_data')
 CONFIG = os.path.join(DATA, 'config')
@@ -68,9 +70,9 @@ class RunDirs:
         write(os.path.join(d, 'tests.list'), ''.join(t + '\n' for t in tests))
         with open(os.path.join(d, 'summary.txt'), 'w') as summary:
             self.parse_rc = subprocess.run(
-                [sys.executable, '-B', '-m', 'wb.parser',
+                [sys.executable, '-B', wbparser.__file__,
                  os.path.join(d, 'console.log'), d] + ([known] if known else []),
-                stdout=summary, check=False, cwd=os.path.dirname(HERE)).returncode
+                stdout=summary, check=False).returncode
         if kunit_txt and os.path.getsize(os.path.join(d, 'kunit.ktap')):
             shutil.copy(test_data_path(kunit_txt), os.path.join(d, 'kunit.txt'))
         write(os.path.join(d, 'seconds'), '61\n')
@@ -141,7 +143,7 @@ class QemuSignatureTest(unittest.TestCase):
     """Only the QEMU signature is retried."""
 
     def check(self, name, want):
-        ok, why = results.qemu_signature(read_lines(name))
+        ok, why = policy.qemu_signature(read_lines(name))
         self.assertEqual(ok, want, '%s: %s' % (name, why))
         return why
 
@@ -170,13 +172,13 @@ class QemuSignatureTest(unittest.TestCase):
         self.assertIn('no QEMU signature', self.check('segfault.out', False))
 
     def test_triple_fault_and_emulation_failure(self):
-        self.assertTrue(results.qemu_signature(['# nested guest: triple fault'])[0])
-        self.assertTrue(results.qemu_signature(['# KVM_EXIT_INTERNAL_ERROR: emulation failure'])[0])
+        self.assertTrue(policy.qemu_signature(['# nested guest: triple fault'])[0])
+        self.assertTrue(policy.qemu_signature(['# KVM_EXIT_INTERNAL_ERROR: emulation failure'])[0])
 
 
 class RetryPlanTest(Base):
     def plan(self, d):
-        return results.retry_plan(results.Run(d), results.reasons('retry-once', CONFIG))
+        return policy.retry_plan(results.Run(d), results.reasons('retry-once', CONFIG))
 
     def test_shutdown_of_a_listed_test_is_retried(self):
         d = self.dirs.from_console('r', 'stress-fail.console', [
@@ -206,7 +208,7 @@ class RetryPlanTest(Base):
             'x86/private_mem_stress_test -d 10'])
         rc = results.reasons('retry-once', CONFIG)
         rc.pop('x86/private_mem_stress_test')
-        retry, refused = results.retry_plan(results.Run(d), rc)
+        retry, refused = policy.retry_plan(results.Run(d), rc)
         self.assertEqual(retry, [])
         self.assertIn('hung', refused[0][1])
 
@@ -264,12 +266,12 @@ class RebootTest(Base):
             .replace('some_caller', kw.get('caller', 'some_caller'))
 
     def test_boot_report_outside_kvm_is_rebooted(self):
-        ok, why = results.boot_report_outside(self.run_from(self.console()))
+        ok, why = policy.boot_report_outside(self.run_from(self.console()))
         self.assertTrue(ok, why)
         self.assertIn('wild-memory-access', why)
 
     def test_report_in_kvm_code_is_not(self):
-        ok, why = results.boot_report_outside(self.run_from(self.console(
+        ok, why = policy.boot_report_outside(self.run_from(self.console(
             caller='kvm_mmu_register_private_access')))
         self.assertFalse(ok)
         self.assertIn('code under test', why)
@@ -277,7 +279,7 @@ class RebootTest(Base):
     def test_report_while_kunit_runs_is_not(self):
         text = self.console().replace(
             '[   11.424269] ====', '[   11.400000] KTAP version 1\n[   11.424269] ====', 1)
-        ok, why = results.boot_report_outside(self.run_from(text))
+        ok, why = policy.boot_report_outside(self.run_from(text))
         self.assertFalse(ok)
         self.assertIn('KUnit', why)
 
@@ -287,14 +289,14 @@ class RebootTest(Base):
             '[   11.424380]  </TASK>\n[   11.424390] ==================================================================\n'
             '[   11.500000] WARNING: arch/x86/kvm/mmu/mmu.c:100 at kvm_mmu_init_vm+0x1/0x2\n'
             '[   11.500010] Call Trace:\n[   11.500020]  kvm_mmu_init_vm+0x1/0x2\n')
-        ok, why = results.boot_report_outside(self.run_from(text))
+        ok, why = policy.boot_report_outside(self.run_from(text))
         self.assertFalse(ok, why)
         self.assertIn('code under test', why)
 
     def test_report_during_a_test_is_not(self):
         text = self.console().replace('WB-DMESG-BEGIN 1\n', 'WB-DMESG-BEGIN 1\n'
                                       '[   12.000000] WARNING: somewhere\n')
-        ok, why = results.boot_report_outside(self.run_from(text))
+        ok, why = policy.boot_report_outside(self.run_from(text))
         self.assertFalse(ok)
         self.assertIn('during or after a test', why)
 
@@ -308,7 +310,7 @@ class KnownReportTest(Base):
                             '[   11.424380]  </TASK>\n[   11.424390] ---[ end trace 0000000000000000 ]---\n'
                             '[   12.000000] WARNING: something else\n')
         d = self.dirs.from_text('r', text, ['vm_types_test'],
-                                known=os.path.join(HERE, '..', 'config', 'bochs-known-reports'))
+                                known=os.path.join(HERE, '..', '..', 'config', 'bochs-known-reports'))
         reports = results.read(os.path.join(d, 'reports.txt'))
         self.assertNotIn('parse_legacy', reports)
         self.assertNotIn('Call Trace', reports)

@@ -65,29 +65,11 @@ CONFIG = os.path.join(TOP, 'config')
 sys.path.insert(0, TOP)
 from wb import config as wbconfig  # noqa: E402
 from wb import parser as wbparser  # noqa: E402
+from wb import printer  # noqa: E402
+from wb.policy import (ASSERTION, REPORT_LINES, boot_report_outside, find_skip,  # noqa: E402
+                       retry_plan, skip_message, sub_skips, verdict)
+# The lines of a failing test's output shown under its FAIL line.
 TAIL = 15
-# Lines of the kernel log printed with a run's first report (its stack trace).
-REPORT_LINES = 60
-
-# The QEMU signature that config/retry-once's retry is for (a fault of
-# QEMU's multi-threaded emulation of nested paging, see the cover letter):
-# the nested guest triple faults (KVM_EXIT_SHUTDOWN) or KVM can't emulate
-# what it did (KVM_EXIT_INTERNAL_ERROR, emulation failure).
-RETRY_SIGNATURES = [
-    re.compile(r'Unexpected exit: (SHUTDOWN|INTERNAL_ERROR)\b'),
-    re.compile(r'\bKVM_EXIT_(SHUTDOWN|INTERNAL_ERROR)\b'),
-    re.compile(r'\btriple[ -]fault', re.I),
-    re.compile(r'\bemulation fail', re.I),
-]
-# Never retried, whatever else the output shows: a guest assertion, a data
-# mismatch, an unjustified exit.
-NO_RETRY = [
-    (re.compile(r'unjustified', re.I), 'an unjustified exit'),
-    (re.compile(r'0x[0-9a-f]+ != 0x[0-9a-f]+|\b\d+ != \d+\b|mismatch', re.I), 'a data mismatch'),
-    (re.compile(r'Unhandled exception|guest failure|GUEST_ASSERT|Guest assert', re.I),
-     'a guest assertion'),
-]
-ASSERTION = '==== Test Assertion Failure ===='
 
 
 def read(path):
@@ -153,12 +135,7 @@ def expected_skips(shape, config=CONFIG):
     return [tuple(r) for r in table('expected-skips', 4, config) if r[0] in (shape, '*')]
 
 
-def test_matches(entry, name):
-    return entry == name or entry == name.split()[0]
-
-
 # --- one guest run --------------------------------------------------------------
-strip_guest = wbparser.strip_guest
 
 
 class Run:
@@ -217,7 +194,7 @@ class Run:
 
     def lines(self, name):
         """What test NAME printed, as it printed it."""
-        return [strip_guest(l) for l in self.output.get(name, [])]
+        return [wbparser.strip_guest(l) for l in self.output.get(name, [])]
 
     def unrun(self):
         """The listed tests that have no result, in order."""
@@ -248,91 +225,11 @@ def output_tail(runs, name):
 
 
 # --- the rules ---------------------------------------------------------------------
-def qemu_signature(lines):
-    """(True, WHAT) if the output LINES of a failed test show the QEMU
-    signature and nothing else: every assertion it reports is one of
-    RETRY_SIGNATURES, and none is a guest assertion, a data mismatch or an
-    unjustified exit.  (False, WHY) otherwise."""
-    lines = [strip_guest(l) if l.startswith('#') else l for l in lines]
-    for l in lines:
-        for pat, what in NO_RETRY:
-            if pat.search(l):
-                return False, '%s: %s' % (what, l.strip())
-    sig = [l.strip() for l in lines if any(p.search(l) for p in RETRY_SIGNATURES)]
-    if not sig:
-        first = next((l.strip() for l in lines if l.strip() and ASSERTION not in l), '')
-        return False, 'no QEMU signature (triple fault, shutdown, internal error, ' \
-            'emulation failure) in its output' + (': ' + first if first else '')
-    # Assertion blocks (two threads' reports can interleave: an empty block
-    # belongs to the next one).
-    blocks, cur = [], None
-    for l in lines:
-        if ASSERTION in l:
-            if cur:
-                blocks.append(cur)
-            cur = cur if cur == [] else []
-            continue
-        if cur is not None and l.strip():
-            cur.append(l)
-    if cur:
-        blocks.append(cur)
-    for b in blocks:
-        if not any(p.search(l) for l in b for p in RETRY_SIGNATURES):
-            return False, 'an assertion other than the QEMU signature: ' + b[0].strip()
-    return True, sig[0]
-
-
-def retry_plan(run, retry_once):
-    """([(TEST, WHY)] to retry, [(TEST, WHY)] failed tests not retried)."""
-    retry, refused = [], []
-    for name in run.listed:
-        if name not in run.tests or run.tests[name][0] in ('pass', 'skip'):
-            continue
-        if name.split()[0] not in retry_once:
-            continue
-        ok, why = qemu_signature(run.output.get(name, []))
-        (retry if ok else refused).append((name, why))
-    unrun = run.unrun()
-    if unrun and run.hung:
-        if unrun[0].split()[0] in retry_once:
-            retry.append((unrun[0], 'the guest hung (no console output)'))
-            retry += [(n, 'not run: the guest hung in %s' % unrun[0]) for n in unrun[1:]]
-        else:
-            refused.append((unrun[0], 'the guest hung, but config/retry-once does not list it'))
-    return retry, refused
-
-
-def sub_skips(lines):
-    """The messages of a test's own "ok N # SKIP ..." lines."""
-    out = []
-    for l in lines:
-        m = re.match(r'^ok \d+(?: [^#]*)? # SKIP ?(.*)$', l)
-        if m:
-            out.append(m.group(1).strip())
-    return out
-
-
-def skip_message(lines):
-    """Why a test skipped as a whole: its last "1..0 # SKIP" or
-    "ok N # SKIP" line's text."""
-    msg = ''
-    for l in lines:
-        m = re.match(r'^(?:1\.\.0|ok \d+(?: [^#]*)?) # SKIP ?(.*)$', l)
-        if m:
-            msg = m.group(1).strip()
-    return msg
-
-
-def find_skip(expected, test, msg):
-    for e in expected:
-        if test_matches(e[1], test) and msg.startswith(e[2]):
-            return e
-    return None
 
 
 # --- record ------------------------------------------------------------------------
 class Results:
-    """Where the results go ($RESULTS), and the FAIL lines on stdout."""
+    """Where the results go ($RESULTS), and the FAIL lines (wb/printer.py)."""
 
     def __init__(self, path=None, stream=None):
         self.path = path or os.environ.get('RESULTS')
@@ -346,9 +243,7 @@ class Results:
             with open(self.path, 'a') as out:
                 out.write(line)
         if res == 'fail':
-            print('FAIL: %s: %s%s' % (stage, name, ' (%s)' % note if note else ''))
-            for l in tail:
-                print('    ' + l)
+            printer.fail(stage, name, note, tail)
 
 
 def record(out, stage, run, retry=None, shape=None, series=(), config=CONFIG):
@@ -429,8 +324,7 @@ def outcome(out, stage, name, run, retry, hung_in, reason):
         rres, rsecs, rrep = retry.tests[name]
         if rres in ('pass', 'skip') and not rrep:
             if name == hung_in:
-                print('FLAKY: %s: %s (the guest hung in it, it passed on retry: %s)'
-                      % (stage, name, why))
+                printer.flaky(stage, name, 'the guest hung in it, it passed on retry: ' + why)
                 return rres, rsecs, retry, ', flaky: the guest hung in it, passed on retry'
             return rres, rsecs, retry, ', ran on the retry (the guest hung in %s)' % hung_in
         out.emit(stage, name, 'fail', 'the guest hung%s, then %s on retry, see %s/tap.txt'
@@ -442,9 +336,8 @@ def outcome(out, stage, name, run, retry, hung_in, reason):
         return res, secs, run, ''
     rres, rsecs, rrep = retry.tests[name]
     if rres == 'pass' and not rrep:
-        print('FLAKY: %s: %s (failed once, passed on retry: %s)' % (stage, name, why))
-        for line in output_tail([run], name):
-            print('    ' + line)
+        printer.flaky(stage, name, 'failed once, passed on retry: ' + why,
+                      output_tail([run], name))
         return 'pass', rsecs, retry, ', flaky: failed once, passed on retry'
     out.emit(stage, name, 'fail', 'failed twice, see %s/tap.txt' % retry.dir,
              output_tail([run, retry], name))
@@ -473,40 +366,6 @@ def kunit(out, stage, run, shape, expected, config=CONFIG):
         return
     out.emit(stage, 'KUnit', 'fail' if problems else 'pass',
              '; '.join(problems) if problems else 'see %s/kunit.txt' % run.dir)
-
-
-# A frame or module of the code under test, in a report's stack trace.
-UNDER_TEST = re.compile(r'kvm|kunit|svm|vmx|private_access', re.I)
-
-
-def boot_report_outside(run):
-    """(True, WHY) if RUN's kernel log reports are all at boot, before any
-    KUnit suite ran, and no line of any report's trace names KVM or KUnit
-    code: the series' code hadn't run, so the reports are the base
-    kernel's or the emulator's, and the boot is retried once (see
-    check.sh's record_runs).  (False, WHY) otherwise."""
-    if not run.reports:
-        return False, 'no report'
-    if any(not r.startswith('boot: ') for r in run.reports):
-        return False, 'a report during or after a test'
-    log = run.read('dmesg.txt').splitlines()
-    ktap = [j for j, l in enumerate(log) if re.search(r'KTAP version|TAP version', l)]
-    for r in run.reports:
-        line = r.split(': ', 1)[1]
-        if line not in log:
-            return False, 'a report is not in dmesg.txt: %s' % line.strip()
-        i = log.index(line)
-        if ktap and ktap[0] < i:
-            return False, 'a report while KUnit ran: %s' % line.strip()
-        for l in log[i:i + REPORT_LINES]:
-            if l.startswith('==== kernel log'):
-                break
-            if UNDER_TEST.search(l):
-                return False, 'the trace has code under test: %s' % l.strip()
-            if l != line and re.search(r'---\[ end trace|^\[[ 0-9.]+\] ={20,}$', l):
-                break
-    return True, '%d reports at boot, none in KVM or KUnit code, first: %s' % (
-        len(run.reports), run.reports[0].split(': ', 1)[1].strip())
 
 
 def reboot(rundir):
@@ -565,45 +424,6 @@ def known_bad_row(path, kernel, test, expected, got, verdict):
         f.write('\t'.join(x.replace('\t', ' ') for x in (kernel, test, expected, got, verdict)) + '\n')
 
 
-def known_bad_table(path):
-    rows = [l.split('\t') for l in read_lines(path)]
-    print('==== known-bad kernels: the tests must fail there (and patch 1 alone must pass)')
-    head = ('kernel', 'test', 'expected', 'got', '')
-    w = [max([len(head[i])] + [min(len(r[i]), 72) for r in rows]) for i in range(4)]
-    fmt = '  %-*s  %-*s  %-*s  %-*s  %s'
-    print(fmt % (w[0], head[0], w[1], head[1], w[2], head[2], w[3], head[3], head[4]))
-    for r in rows:
-        cut = [c if len(c) <= 72 else c[:69] + '...' for c in r]
-        print(fmt % (w[0], cut[0], w[1], cut[1], w[2], cut[2], w[3], cut[3], cut[4]))
-
-
-def runs_table(runs):
-    """What each of a stage's guest runs cost: "LABEL=RUNDIR" each."""
-    print('==== guest runs: what each cost (wall time), two at a time')
-    print('  %-12s %-10s %-17s %-14s %-9s %6s  %s' % (
-        'run', 'machine', 'cpu', 'append', 'phys bits', 'wall', 'tests'))
-    total = 0
-    for arg in runs:
-        label, _, d = arg.partition('=')
-        r = Run(d)
-        if not r.exists:
-            continue
-        secs = r.seconds() or 0
-        total += secs
-        c = [x[0] for x in r.tests.values()]
-        subs = sum(len(sub_skips(r.lines(n))) for n in r.tests)
-        m = r.machine
-        cpu = r.json.get('cpu', '')
-        bits = cpu.split(':', 1)[1].split()[0] if ':' in cpu else '?'
-        print('  %-12s %-10s %-17s %-14s %-9s %3dm%02ds  %d passed, %d failed, %d skipped%s' % (
-            label, m.get('name', '?'), m.get('cpu', '?'), m.get('append') or '-',
-            bits, secs // 60, secs % 60,
-            c.count('pass'), len(c) - c.count('pass') - c.count('skip'), c.count('skip'),
-            ', %d sub-tests skipped' % subs if subs else ''))
-    print('  %-12s %-10s %-17s %-14s %-9s %3dm%02ds  guest time in all' % (
-        'all', '', '', '', '', total // 60, total % 60))
-
-
 # --- the suite ---------------------------------------------------------------------
 def gather(dirs):
     """Patched results of DIRS; a later directory overrides an earlier one,
@@ -644,28 +464,6 @@ def regressions(basedir, patcheddirs):
             print(name)
 
 
-def verdict(name, b, p, retried, envskips):
-    """(RESULT, NOTE, SHOW-TAIL) of a suite test: base result B, patched P."""
-    bres = b[0] if b else 'absent'
-    if p is None:
-        return 'fail', 'not run on patched: the guest did not finish', False
-    pres, secs, prep = p
-    if prep and not (b and b[2]):
-        return 'fail', 'kernel log report on patched only', False
-    if pres == 'pass':
-        return 'pass', secs + 's' + (', flaky: failed once, passed on retry'
-                                     if name in retried else ''), False
-    if pres == 'skip':
-        if bres == 'pass' and name in envskips:
-            return 'skip', 'passes on base, skipped on patched: ' + envskips[name], False
-        if bres == 'pass':
-            return 'fail', 'passes on base, skipped on patched', True
-        return 'skip', 'skipped by the test', False
-    if bres in ('fail', 'timeout'):
-        return 'skip', 'known on base (%s on base, %s on patched)' % (bres, pres), False
-    return 'fail', '%s on patched, %s on base' % (pres, bres), True
-
-
 def compare(out, stage, basedir, patcheddirs, counted_stage=None, counted=(), config=CONFIG,
             suite_skips=True):
     base = Run(basedir).tests
@@ -700,7 +498,7 @@ def amend(out, stage, name, note):
         if f[0] == stage and f[1] == name:
             if f[2] != 'fail':
                 lines[i] = '%s\t%s\tfail\t%s\n' % (stage, name, note)
-                print('FAIL: %s: %s (%s)' % (stage, name, note))
+                printer.fail(stage, name, note)
                 with open(out.path, 'w') as o:
                     o.writelines(lines)
             return
@@ -733,7 +531,7 @@ def mttcg_counts(run):
             passed += 1
             continue
         failed += 1
-        lines = [strip_guest(l).strip() for l in run.output.get(name, [])]
+        lines = [wbparser.strip_guest(l).strip() for l in run.output.get(name, [])]
         first = res[0]
         if ASSERTION in lines:
             after = lines[lines.index(ASSERTION) + 1:]
@@ -742,18 +540,6 @@ def mttcg_counts(run):
         first = re.sub(r'0x[0-9a-f]+|(?<=page )\d+', 'N', first)
         kinds[first] = kinds.get(first, 0) + 1
     return len(run.listed), passed, failed, len(run.unrun()), kinds
-
-
-def mttcg_table(basedir, patcheddir):
-    print('==== the stress test under multi-threaded TCG, base against patched')
-    print('  %-10s %5s %7s %7s %8s' % ('kernel', 'runs', 'passed', 'failed', 'not run'))
-    kinds = []
-    for label, d in (('base', basedir), ('patched', patcheddir)):
-        n, p, f, u, k = mttcg_counts(Run(d))
-        print('  %-10s %5d %7d %7d %8d' % (label, n, p, f, u))
-        kinds += [(label, c, what) for what, c in sorted(k.items(), key=lambda x: -x[1])]
-    for label, c, what in kinds:
-        print('  %s: %d x %s' % (label, c, what[:100]))
 
 
 def series_names(path):
@@ -824,9 +610,10 @@ def main(argv):
     elif args.cmd == 'known-bad-row':
         known_bad_row(args.file, args.kernel, args.test, args.expected, args.got, args.verdict)
     elif args.cmd == 'known-bad-table':
-        known_bad_table(args.file)
+        printer.known_bad_table([l.split('\t') for l in read_lines(args.file)])
     elif args.cmd == 'runs-table':
-        runs_table(args.runs)
+        runs = [(label, Run(d)) for label, _, d in (a.partition('=') for a in args.runs)]
+        printer.runs_table([(label, r) for label, r in runs if r.exists])
     elif args.cmd == 'base-needed':
         base_needed(args.patcheddirs, {l.strip() for l in read_lines(args.basetests) if l.strip()})
     elif args.cmd == 'regressions':
@@ -838,7 +625,8 @@ def main(argv):
     elif args.cmd == 'figures':
         figures(args.rundirs)
     elif args.cmd == 'mttcg-table':
-        mttcg_table(args.basedir, args.patcheddir)
+        printer.mttcg_table([(label, mttcg_counts(Run(d))) for label, d in
+                             (('base', args.basedir), ('patched', args.patcheddir))])
     elif args.cmd == 'shape':
         rows = shapes()
         if args.field == 'names':
