@@ -3,8 +3,10 @@
 
     bench-report.py OUTDIR MODE...
 
-Reads OUTDIR/runs/MODE/KERNEL-RUN/figures.txt (the benchmark's
-"figure=NAME ... per_fault=X" lines), prints a table per mode and the PASS/FAIL
+Reads OUTDIR/runs/MODE/KERNEL-RUN/run.json (wb/parser.py: the benchmark's
+"figure=NAME ... per_fault=X" output lines, and the kernel log's reports),
+fails if a boot did not finish or the benchmark failed, prints a table per
+mode and the PASS/FAIL
 of each target of issue 5, writes the same to OUTDIR/results.md, and a bar chart
 of the ratios to OUTDIR/ratios.png (gnuplot).  The first mode is the headline:
 its targets are the ones that count; the others are informational.
@@ -14,6 +16,9 @@ import re
 import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from wb import parser as wbparser  # noqa: E402
 
 KERNELS = ("base", "patched", "callback")
 MODE_TITLES = {
@@ -28,14 +33,31 @@ CALLBACK_TARGETS = ("sw_private", "sw_shared")
 out, modes = sys.argv[1], sys.argv[2:]
 
 
-def parse(path):
+def run_of(rundir):
+    """RUNDIR's run.json; exits if the boot did not finish or the benchmark
+    did not pass (a harness failure: no figure is reported then)."""
+    run = wbparser.load(rundir) or {}
+    tests = run.get("tests", [])
+    if not run.get("done") or len(tests) != 1 or tests[0]["result"] != "pass":
+        with open(os.path.join(rundir, "console.log"), errors="replace") as f:
+            tail = f.read().splitlines()[-15:]
+        sys.exit("bench-report.py: %s: the benchmark did not complete (%s):\n%s" % (
+            rundir, "the guest did not finish" if not run.get("done") else
+            "%s: %s" % (tests[0]["name"], tests[0]["result"]) if tests else "no test ran",
+            "\n".join("    " + l for l in tail)))
+    return run
+
+
+def parse(rundir):
     figs = {}
-    with open(path) as f:
-        for line in f:
-            if not line.startswith("figure="):
-                continue
-            kv = dict(w.split("=", 1) for w in line.split() if "=" in w)
-            figs[kv["figure"]] = float(kv["per_fault"]) if "per_fault" in kv else None
+    for line in run_of(rundir)["tests"][0]["output"]:
+        line = line[2:] if line.startswith("# ") else line
+        if not line.startswith("figure="):
+            continue
+        kv = dict(w.split("=", 1) for w in line.split() if "=" in w)
+        figs[kv["figure"]] = float(kv["per_fault"]) if "per_fault" in kv else None
+    if not figs:
+        sys.exit("bench-report.py: %s: no figure= line in the benchmark's output" % rundir)
     return figs
 
 
@@ -45,7 +67,7 @@ def load(mode):
     d = os.path.join(out, "runs", mode)
     for k in KERNELS:
         names = sorted(n for n in os.listdir(d) if re.fullmatch(rf"{k}-\d+", n))
-        runs[k] = [parse(os.path.join(d, n, "figures.txt")) for n in names]
+        runs[k] = [parse(os.path.join(d, n)) for n in names]
         for r in runs[k]:
             order += [f for f in r if f not in order]
     return runs, order
@@ -170,9 +192,8 @@ klog = []
 for mode in modes:
     d = os.path.join(out, "runs", mode)
     for n in sorted(os.listdir(d)):
-        with open(os.path.join(d, n, "figures.txt")) as fh:
-            klog += [f"{mode}/{n}: {l[len('BENCH-KLOG '):].strip()}"
-                     for l in fh if l.startswith("BENCH-KLOG ")]
+        klog += [f"{mode}/{n}: {r['who']}: {r['line'].strip()}"
+                 for r in run_of(os.path.join(d, n)).get("reports", [])]
 if klog:
     lines.append("Kernel log reports during the runs (WARNING/BUG/...):")
     lines.append("")

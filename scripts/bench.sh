@@ -68,8 +68,7 @@ PATCHED_K=$pobj/arch/x86/boot/bzImage
 # KVM_CAP_X86_SHARED_GPA_BIT), runs on all three kernels.
 "$TOP"/scripts/build-selftests.sh "$LINUX" "$pobj" "$out/selftests" "$TEST"
 unlock_build
-BIN=$out/selftests/bin/$TEST
-[ -x "$BIN" ] || die "no $BIN"
+[ -x "$out/selftests/bin/$TEST" ] || die "no $out/selftests/bin/$TEST"
 stage_end
 
 stage_start "build callback"
@@ -91,96 +90,41 @@ done | tee "$out/classification.txt" >&2
 stage_end
 
 # --- boots ----------------------------------------------------------------------
-stage_start "initramfs"
-bb=$(command -v busybox || true)
-[ -n "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked' || bb=/bin/busybox
-[ -x "$bb" ] || die "no static busybox (install busybox-static)"
-root=$(mktemp -d "$BUILD/bench-initramfs.XXXXXX")
-trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,proc,sys,dev,tmp}
-cp "$bb" "$root/bin/busybox"
-cp "$BIN" "$root/bin/private_fault_perf_test"
-# Once per boot, by absolute path (the figures depend on the process's
-# layout: same path, same environment, same arguments on every kernel).
-# The guest's clock starts at a fixed date (the icount machine's -rtc), so
-# that even the selftests' random seed, srandom(time(0)), is the same on
-# every boot.
-cat >"$root/init" <<EOF
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t tmpfs tmpfs /tmp
-echo "BENCH-START \$(uname -r) randomize_va_space=\$(cat /proc/sys/kernel/randomize_va_space)"
-args=\$(sed -n 's/.*bench\.args=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
-env -i PATH=/bin /bin/private_fault_perf_test -n $BENCH_PAGES $BENCH_ARGS \$args
-echo "BENCH-RC=\$?"
-dmesg | grep -E 'WARNING|BUG|Call Trace|lockdep|KASAN|UBSAN|RCU stall' | sed 's/^/BENCH-KLOG /'
-echo BENCH-END
-poweroff -f
-EOF
-chmod +x "$root/init"
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$out/initrd.cpio"
-rm -rf "$root"
-trap - EXIT
-stage_end
-
-boot() {	# KERNEL RUNDIR APPEND
-	local k=$1 d=$2 append=$3 s rc qemu
-	mkdir -p "$d"
-	wbmachine json icount --append "$append" >"$d/machine.json"
-	wbmachine qemu-argv icount "$k" "$out/initrd.cpio" "$append" >"$d/qemu.argv"
-	mapfile -d '' qemu <"$d/qemu.argv"
-	s=$(date +%s)
-	set +e
-	timeout -k 10 "$BENCH_TIMEOUT" "${qemu[@]}" </dev/null >"$d/console.log" 2>&1
-	rc=$?
-	set -e
-	tr -d '\r' <"$d/console.log" | grep -E '^(figure=|BENCH-)' >"$d/figures.txt" || true
-	echo "$(( $(date +%s) - s ))" >"$d/seconds"
-	echo "$rc" >"$d/qemu-rc"
-}
-
+# Every boot is a run-guest.sh run on wb/machines.py's icount machine (the
+# guest's clock starts at a fixed date, so that even the selftests' random
+# seed, srandom(time(0)), is the same on every boot), with make check's
+# initramfs and /init: the benchmark once, with the mode's arguments.  Its
+# results are build/results/bench-MODE-KERNEL-N (run.json), linked from
+# build/bench/runs/MODE/KERNEL-N.
 stage_start "boots"
 rm -rf "$out/runs"
 specs=()
 for mode in $BENCH_MODES; do
 	case $mode in
-	aslr) append= ;;
-	norandmaps) append=norandmaps ;;
-	prefault) append=bench.args=-p ;;
+	aslr) append= args= ;;
+	norandmaps) append=norandmaps args= ;;
+	prefault) append= args=-p ;;
 	*) die "unknown mode $mode (aslr, norandmaps, prefault)" ;;
 	esac
+	echo "$TEST -n $BENCH_PAGES $BENCH_ARGS $args" >"$out/$mode.list"
+	mkdir -p "$out/runs/$mode"
 	for r in $(seq 1 "$BENCH_RUNS"); do
 		for k in base:"$BASE_K" patched:"$PATCHED_K" callback:"$CB_K"; do
 			specs+=("$mode|${k%%:*}|$r|${k#*:}|$append")
 		done
 	done
 done
+boot() {	# MODE|KERNEL|N|BZIMAGE|APPEND
+	local mode kern r k append n
+	IFS='|' read -r mode kern r k append <<<"$1"
+	n=bench-$mode-$kern-$r
+	"$TOP"/scripts/run-guest.sh -M icount -k "$k" -b "$out/selftests/bin" -l "$out/$mode.list" \
+		-n "$n" -a "$append" -t "$BENCH_TIMEOUT" -T "$BENCH_TIMEOUT" >"$out/logs/$n.out" 2>&1 || true
+	ln -sfn "$BUILD/results/$n" "$out/runs/$mode/$kern-$r"
+}
 log "${#specs[@]} boots, $BENCH_JOBS at a time"
-running=0
-for spec in "${specs[@]}"; do
-	IFS='|' read -r mode kern r k append <<<"$spec"
-	boot "$k" "$out/runs/$mode/$kern-$r" "$append" &
-	running=$((running + 1))
-	if [ $running -ge "$BENCH_JOBS" ]; then wait -n || true; running=$((running - 1)); fi
-done
-wait
+run_queue "$BENCH_JOBS" boot "${specs[@]}"
 stage_end
-
-# A boot that didn't complete is a harness failure.
-bad=0
-for spec in "${specs[@]}"; do
-	IFS='|' read -r mode kern r _ _ <<<"$spec"
-	d=$out/runs/$mode/$kern-$r
-	if ! grep -q '^BENCH-RC=0$' "$d/figures.txt" || ! grep -q '^figure=' "$d/figures.txt"; then
-		warn "$mode/$kern-$r: the benchmark did not complete (QEMU exit $(cat "$d/qemu-rc"), ${d#"$TOP"/}/console.log):"
-		tail -n 15 "$d/console.log" | tr -d '\r' >&2
-		bad=1
-	fi
-done
-[ $bad -eq 0 ] || die "benchmark runs failed"
 
 stage_start "report"
 # shellcheck disable=SC2086 # a list of words

@@ -79,19 +79,6 @@ stage() {
 		"$([ $rc -eq 0 ] || echo '  FAILED')" | tee -a "$out/durations"
 }
 
-# run_queue FUNC ARG...: FUNC ARG for each ARG, in the background,
-# $SUITE_JOBS at once.  A -smp 2 TCG guest keeps about one host core busy,
-# so two guests at once roughly halve the wall time on two cores.
-run_queue() {
-	local f=$1 a; shift
-	for a in "$@"; do
-		# (A guest that ended just before "wait -n" isn't waited for.)
-		while [ "$(jobs -rp | wc -l)" -ge "$SUITE_JOBS" ]; do wait -n || sleep 1; done
-		"$f" "$a" &
-	done
-	wait || true
-}
-
 # guest NAME KERNEL BINDIR LIST [run-guest.sh options]: one guest run,
 # output in $out/NAME.out, results in a fresh build/results/NAME.
 guest() {
@@ -124,7 +111,7 @@ boot_run() {
 	mapfile -d '' -t opts <"$out/plans/$n.opts"
 	guest "$as" "${RUN_KERNEL[$n]}" "$PB" "$list" "${opts[@]}" "${@:4}"
 }
-boot_planned() { run_queue boot_run "${planned[@]}"; }
+boot_planned() { run_queue "$SUITE_JOBS" boot_run "${planned[@]}"; }
 # shape_opts SHAPE: run-guest.sh's -c and -a for a config/shapes row.
 shape_opts() {
 	printf '%s\n' -c "$(python3 "$TOP"/wb/results.py shape cpu "$1")" \
@@ -510,7 +497,7 @@ suite() {
 	log "suite: npt=1 $(wc -l <"$out/suite-patched-npt1.list") tests, npt=0 $(wc -l <"$out/suite-patched-npt0.list") tests on patched; on base, those that do not pass cleanly on patched (cached under \$CACHE/results)"
 	rm -f "$out"/suite-base-*.dir
 	export SUITE_TIMEOUT
-	run_queue suite_half npt1 npt0
+	run_queue "$SUITE_JOBS" suite_half npt1 npt0
 	first=$(python3 "$TOP"/wb/results.py shape first)
 	for n in npt1 npt0; do
 		args=$([ $n = npt0 ] && echo kvm_amd.npt=0 || true)

@@ -92,6 +92,19 @@ wbparser() { python3 -B "$TOP"/wb/parser.py "$@"; }
 # machines (wb/machines.py).
 wbmachine() { python3 -B "$TOP"/wb/machines.py "$@"; }
 
+# run_queue JOBS FUNC ARG...: FUNC ARG for each ARG, in the background,
+# JOBS at once.  A -smp 2 TCG guest keeps about one host core busy, so
+# two guests at once roughly halve the wall time on two cores.
+run_queue() {
+	local n=$1 f=$2 a; shift 2
+	for a in "$@"; do
+		# (A guest that ended just before "wait -n" isn't waited for.)
+		while [ "$(jobs -rp | wc -l)" -ge "$n" ]; do wait -n || sleep 1; done
+		"$f" "$a" &
+	done
+	wait || true
+}
+
 fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 # --- Results of `make check` -----------------------------------------------
