@@ -4,7 +4,7 @@
 #   make check   the whole test suite; last line "N passed, N failed, N skipped"
 SHELL := /bin/bash
 WB := python3 -B wb
-COMMANDS := deps base tree export build initramfs run unit check vmx coverage mutants mttcg bench model sparse
+COMMANDS := deps base tree export build initramfs run unit check vmx vmx-race coverage mutants mttcg bench model sparse
 
 .PHONY: all help selftests clean $(COMMANDS)
 all: help

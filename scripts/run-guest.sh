@@ -80,7 +80,15 @@ ntests=$(wbconfig count "$(realpath "$list")")
 cmdline=$(field cmdline)${append:+ $append}
 echo "$cmdline" >"$out/cmdline"
 case $emu in
-bochs) bochs_iso ;;
+bochs)
+	# The machine's binary, or the script of scripts/ that builds it (and
+	# prints its path; one build at a time, then cached).
+	bochs_bin=$(field binary)
+	case $bochs_bin in
+	*.sh) bochs_bin=$(flock "$CACHE/bochs-build.lock" "$TOP/scripts/$bochs_bin") ||
+		die "$(field binary) failed" ;;
+	esac
+	bochs_iso ;;
 qemu)
 	wbmachine qemu-argv "$machine" "$kernel" "$out/initrd.cpio" "$append" "${over[@]}" >"$out/qemu.argv"
 	mapfile -d '' qemu_cmd <"$out/qemu.argv" ;;
@@ -91,7 +99,7 @@ set +e
 if [ "$emu" = bochs ]; then
 	# Debian's Bochs stops in its debugger at t=0: "c" continues.
 	echo c >"$out/bochs.rc"
-	timeout -k 10 "$otimeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
+	timeout -k 10 "$otimeout" "$bochs_bin" -q -f "$out/bochsrc" -rc "$out/bochs.rc" \
 		</dev/null >"$out/bochs.out" 2>&1 &
 else
 	timeout -k 10 "$otimeout" "${qemu_cmd[@]}" </dev/null >"$out/console.log" 2>&1 &

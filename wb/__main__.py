@@ -38,6 +38,8 @@ COMMANDS = {
               ['deps', ('check.sh',)]),
     'vmx': ('make check\'s VMX stage alone (kvm_intel with EPT under Bochs)',
             ['deps', ('CHECK_ONLY=tree build vmx', 'check.sh')]),
+    'vmx-race': ('the flip and stress tests under VMX, on Bochs with its VMX fix',
+                 ['build', ('vmx-race.sh',)]),
     'coverage': ('which of the series\' lines ran (gcov)',
                  ['build', ('coverage.sh',)]),
     'mutants': ('build and boot the mutants of mutants/',

@@ -4,9 +4,10 @@ the test's last output lines, so that a CI log says why), the tables of a
 stage, and the end: stage durations, failures, what is known on base, and
 the summary line "N passed, N failed, N skipped", always the last.
 
-    printer.py summary RESULTS DURATIONS TOTAL_SECS
-        the end of make check, from $RESULTS ("STAGE NAME RESULT NOTE"
-        lines) and the stage durations file
+    printer.py summary RESULTS DURATIONS TOTAL_SECS [TITLE]
+        the end of make check (or of TITLE, e.g. "make vmx-race"), from
+        $RESULTS ("STAGE NAME RESULT NOTE" lines) and the stage durations
+        file
 """
 import os
 import sys
@@ -49,7 +50,7 @@ def runs_table(runs):
     """What each of a stage's guest runs cost: [(LABEL, Run)], runs that
     exist."""
     print('==== guest runs: what each cost (wall time), two at a time')
-    print('  %-12s %-10s %-17s %-14s %-9s %6s  %s' % (
+    print('  %-12s %-11s %-17s %-14s %-9s %6s  %s' % (
         'run', 'machine', 'cpu', 'append', 'phys bits', 'wall', 'tests'))
     total = 0
     for label, r in runs:
@@ -60,12 +61,12 @@ def runs_table(runs):
         m = r.machine
         cpu = r.json.get('cpu', '')
         bits = cpu.split(':', 1)[1].split()[0] if ':' in cpu else '?'
-        print('  %-12s %-10s %-17s %-14s %-9s %3dm%02ds  %d passed, %d failed, %d skipped%s' % (
+        print('  %-12s %-11s %-17s %-14s %-9s %3dm%02ds  %d passed, %d failed, %d skipped%s' % (
             label, m.get('name', '?'), m.get('cpu', '?'), m.get('append') or '-',
             bits, secs // 60, secs % 60,
             c.count('pass'), len(c) - c.count('pass') - c.count('skip'), c.count('skip'),
             ', %d sub-tests skipped' % subs if subs else ''))
-    print('  %-12s %-10s %-17s %-14s %-9s %3dm%02ds  guest time in all' % (
+    print('  %-12s %-11s %-17s %-14s %-9s %3dm%02ds  guest time in all' % (
         'all', '', '', '', '', total // 60, total % 60))
 
 
@@ -81,11 +82,11 @@ def mttcg_table(rows):
         print('  %s: %d x %s' % (label, c, what[:100]))
 
 
-def summary(results, durations, total, out=None):
+def summary(results, durations, total, out=None, title='make check'):
     """The end of make check.  RESULTS: [(STAGE, NAME, RESULT, NOTE)];
     DURATIONS: the durations file's text.  Returns the number of failures."""
     out = out or sys.stdout
-    print('\n==== make check: stage durations', file=out)
+    print('\n==== %s: stage durations' % title, file=out)
     out.write(durations)
     print('  %-28s %s' % ('total', fmt_secs(total)), file=out)
     fails = [r for r in results if r[2] == 'fail']
@@ -117,7 +118,7 @@ def read_results(path):
 
 
 def main(argv):
-    if len(argv) != 4 or argv[0] != 'summary':
+    if len(argv) not in (4, 5) or argv[0] != 'summary':
         sys.exit(__doc__)
     try:
         rows = read_results(argv[1])
@@ -128,7 +129,7 @@ def main(argv):
             durations = f.read()
     except FileNotFoundError:
         durations = ''
-    summary(rows, durations, int(argv[3]))
+    summary(rows, durations, int(argv[3]), title=argv[4] if len(argv) > 4 else 'make check')
     return 0
 
 

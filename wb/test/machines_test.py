@@ -71,6 +71,12 @@ class MachinesTest(unittest.TestCase):
         self.assertIn('megs: 2048\n', text)
         self.assertIn('cpu: model=%s, count=1, ips=%d\n' % (m['cpu'], m['ips']), text)
         self.assertIn('dev=127.0.0.1:4321', text)
+        self.assertIn('display_library: rfb, options="timeout=0"\n', text)
+        # The Bochs the workbench builds has "nogui" (and APICv stays off).
+        fixed = machines.resolve('bochs-fixed')
+        self.assertIn('display_library: nogui\n', machines.bochsrc(fixed, 'I', 1, 'L'))
+        self.assertTrue(fixed['binary'].endswith('.sh'))
+        self.assertIn('kvm_intel.enable_apicv=0', fixed['cmdline'])
         with self.assertRaises(machines.Error):
             machines.bochsrc(machines.resolve('tcg'), 'I', 1, 'L')
 
