@@ -31,33 +31,40 @@ SW_TARGETS = {"sw_private": 0.975, "sw_shared": 0.985}
 CALLBACK_TARGETS = ("sw_private", "sw_shared")
 
 out, modes = sys.argv[1], sys.argv[2:]
+failures = []
 
 
 def run_of(rundir):
     """RUNDIR's run.json; exits if the boot did not finish or the benchmark
     did not pass (a harness failure: no figure is reported then)."""
-    run = wbparser.load(rundir) or {}
-    tests = run.get("tests", [])
-    if not run.get("done") or len(tests) != 1 or tests[0]["result"] != "pass":
+    run = wbparser.load(rundir) if os.path.isdir(rundir) else None
+    tests = (run or {}).get("tests", [])
+    if run and run.get("done") and len(tests) == 1 and tests[0]["result"] == "pass":
+        return run
+    try:
         with open(os.path.join(rundir, "console.log"), errors="replace") as f:
             tail = f.read().splitlines()[-15:]
-        sys.exit("bench-report.py: %s: the benchmark did not complete (%s):\n%s" % (
-            rundir, "the guest did not finish" if not run.get("done") else
-            "%s: %s" % (tests[0]["name"], tests[0]["result"]) if tests else "no test ran",
-            "\n".join("    " + l for l in tail)))
-    return run
+    except OSError:
+        tail = ["(no console.log: see %s)" % os.path.join(
+            out, "logs", os.path.basename(os.path.realpath(rundir)) + ".out")]
+    why = ("the guest did not finish" if not (run or {}).get("done") else
+           "%s: %s" % (tests[0]["name"], tests[0]["result"]) if tests else "no test ran")
+    failures.append("%s: the benchmark did not complete (%s):\n%s" % (
+        rundir, why, "\n".join("    " + l for l in tail)))
+    return None
 
 
 def parse(rundir):
     figs = {}
-    for line in run_of(rundir)["tests"][0]["output"]:
-        line = line[2:] if line.startswith("# ") else line
+    run = run_of(rundir)
+    for line in run["tests"][0]["output"] if run else []:
+        line = wbparser.strip_guest(line)
         if not line.startswith("figure="):
             continue
         kv = dict(w.split("=", 1) for w in line.split() if "=" in w)
         figs[kv["figure"]] = float(kv["per_fault"]) if "per_fault" in kv else None
-    if not figs:
-        sys.exit("bench-report.py: %s: no figure= line in the benchmark's output" % rundir)
+    if run and not figs:
+        failures.append("%s: no figure= line in the benchmark's output" % rundir)
     return figs
 
 
@@ -71,6 +78,17 @@ def load(mode):
         for r in runs[k]:
             order += [f for f in r if f not in order]
     return runs, order
+
+
+# Every boot must have finished with the benchmark passed (a harness
+# failure otherwise): all of them are checked, and all failures reported.
+for mode in modes:
+    d = os.path.join(out, "runs", mode)
+    for n in sorted(os.listdir(d)):
+        run_of(os.path.join(d, n))
+if failures:
+    sys.exit("bench-report.py: %d boots failed (each a harness failure):\n%s"
+             % (len(failures), "\n".join(failures)))
 
 
 def mean(vals):
@@ -193,7 +211,7 @@ for mode in modes:
     d = os.path.join(out, "runs", mode)
     for n in sorted(os.listdir(d)):
         klog += [f"{mode}/{n}: {r['who']}: {r['line'].strip()}"
-                 for r in run_of(os.path.join(d, n)).get("reports", [])]
+                 for r in wbparser.load(os.path.join(d, n)).get("reports", [])]
 if klog:
     lines.append("Kernel log reports during the runs (WARNING/BUG/...):")
     lines.append("")

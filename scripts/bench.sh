@@ -8,7 +8,8 @@
 #             static_call(kvm_x86_fault_is_private) design the series
 #             replaces), in build/bench/callback-src, objects in
 #             build/bench/obj/callback-test
-# and one static private_fault_perf_test against the patched UAPI headers.
+# and one static x86/private_fault_perf_test against the patched UAPI
+# headers, which each boot runs once through make check's /init.
 # Boots every kernel BENCH_RUNS times on wb/machines.py's icount machine
 # (QEMU TCG with -icount, one vCPU: guest time = emulated instructions),
 # BENCH_JOBS guests at a time, runs /bin/private_fault_perf_test once per

@@ -20,7 +20,7 @@ list=$BUILD/mttcg/tests.list
 mkdir -p "$BUILD/mttcg"
 for i in $(seq 1 "$runs"); do echo "$test $args -s $i"; done >"$list"
 cpu=$(python3 "$TOP"/wb/results.py shape cpu "$(python3 "$TOP"/wb/results.py shape first)")
-log "mttcg: $runs runs of '$test $args' on base and on patched, at once, -accel tcg,thread=multi -smp 2 -cpu $cpu"
+log "mttcg: $runs runs of '$test $args' on base and on patched, at once, machine tcg (MTTCG), -smp 2 -cpu $cpu"
 s=$(date +%s)
 for k in base patched; do
 	kernel=$bk; [ $k = base ] || kernel=$pk

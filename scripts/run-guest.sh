@@ -77,8 +77,7 @@ ntests=$(wbconfig count "$(realpath "$list")")
 # are that many times the guest's per-test timeout.
 # Overall limit: every test at its timeout, plus boot and slack.
 [ -n "$otimeout" ] || otimeout=$((ntests * ttimeout * slow + 120 * slow))
-cmdline=$(field cmdline)${append:+ $append}
-echo "$cmdline" >"$out/cmdline"
+wbmachine get "$machine" cmdline "${over[@]}" --append "$append" >"$out/cmdline"
 case $emu in
 bochs)
 	# The machine's binary, or the script of scripts/ that builds it (and
@@ -91,7 +90,7 @@ bochs)
 	bochs_iso ;;
 qemu)
 	wbmachine qemu-argv "$machine" "$kernel" "$out/initrd.cpio" "$append" "${over[@]}" >"$out/qemu.argv"
-	mapfile -d '' qemu_cmd <"$out/qemu.argv" ;;
+	mapfile -t -d '' qemu_cmd <"$out/qemu.argv" ;;
 esac
 log "booting $name: $ntests tests, $machine ($(field cpu)), '$append' (limit $(fmt_secs "$otimeout"))"
 start=$(date +%s)

@@ -12,8 +12,23 @@
 out=$BUILD/vmx-race
 rm -rf "$out"; mkdir -p "$out"
 export RESULTS=$out/results.tsv
-: >"$RESULTS"
+: >"$RESULTS" >"$out/durations"
 t0=$(date +%s)
+# The end, whatever happened: the summary line last (as make check's).
+summary() {
+	local rc=$?
+	trap - EXIT
+	[ $rc -eq 0 ] || result vmx-race "make vmx-race" fail "stopped (exit $rc): see above"
+	if ! python3 -B "$TOP"/wb/printer.py summary "$RESULTS" "$out/durations" \
+		$(( $(date +%s) - t0 )) "make vmx-race"; then
+		echo "error: wb/printer.py failed; the results are in ${RESULTS#"$TOP"/}"
+		echo "0 passed, 1 failed, 0 skipped"
+		rc=1
+	fi
+	[ $rc -ne 0 ] || ! grep -q "	fail	" "$RESULTS" || rc=1
+	exit $rc
+}
+trap summary EXIT
 read -r PK PB < <("$TOP"/scripts/prepare.sh patched)
 read -r BK _ < <("$TOP"/scripts/prepare.sh base --kernel)
 wbconfig entries vmx-race-tests >"$out/patched.list"
@@ -23,7 +38,7 @@ printf '%s\n' "${flip%%	*}" >"$out/base.list"
 # Build Bochs once, before the two runs that need it.
 s=$(date +%s)
 flock "$CACHE/bochs-build.lock" "$TOP"/scripts/build-bochs.sh >/dev/null
-printf '  %-28s %s\n' "bochs (build, or cached)" "$(fmt_secs $(( $(date +%s) - s )))" >"$out/durations"
+printf '  %-28s %s\n' "bochs (build, or cached)" "$(fmt_secs $(( $(date +%s) - s )))" >>"$out/durations"
 s=$(date +%s)
 boot() {
 	"$TOP"/scripts/run-guest.sh -M bochs-fixed -k "$2" -b "$PB" -l "$out/$1.list" \
@@ -46,5 +61,3 @@ for k in patched base; do
 done
 echo "==== figures (config/figures)"
 python3 -B "$TOP"/wb/results.py figures "$BUILD/results/vmx-race-patched" "$BUILD/results/vmx-race-base"
-python3 -B "$TOP"/wb/printer.py summary "$RESULTS" "$out/durations" $(( $(date +%s) - t0 )) "make vmx-race"
-! grep -q "	fail	" "$RESULTS"

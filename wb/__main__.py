@@ -5,6 +5,7 @@ calls it).  A command is a list of steps: the commands it needs first
 first step that fails stops the call, and says which."""
 import argparse
 import os
+import signal
 import subprocess
 import sys
 
@@ -64,19 +65,33 @@ def unit_tests():
     return rc
 
 
-def run_step(step):
+def run_step(step, last=False):
+    """Run a step; LAST: the called command's last step, which replaces
+    this process (so that make's signals, and a CI's, reach the script,
+    whose own EXIT trap then runs: check.sh's prints the summary line)."""
     if step == ('unit',):
         return unit_tests()
     env, args, stdout = dict(os.environ), list(step), None
     if '=' in args[0]:
         k, _, v = args.pop(0).partition('=')
         env[k] = v
+    argv = [os.path.join(TOP, 'scripts', args[0])] + args[1:]
     if args[-1].startswith('>'):
-        stdout = open(os.path.join(TOP, args.pop()[1:]), 'w')
+        stdout = open(os.path.join(TOP, argv.pop()[1:]), 'w')
+    elif last:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.chdir(TOP)
+        os.execve(argv[0], argv, env)
+    # Any other step: the signals this process gets go to it too.
+    p = subprocess.Popen(argv, cwd=TOP, env=env, stdout=stdout)
+    sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    old = {s: signal.signal(s, lambda sig, _: p.send_signal(sig)) for s in sigs}
     try:
-        return subprocess.call([os.path.join(TOP, 'scripts', args[0])] + args[1:],
-                               cwd=TOP, env=env, stdout=stdout)
+        return p.wait()
     finally:
+        for s, h in old.items():
+            signal.signal(s, h)
         if stdout:
             stdout.close()
 
@@ -85,14 +100,15 @@ def run(name, done, needed_by=None):
     """Command NAME's steps.  A failing script says what failed (lib.sh's
     trap; check.sh ends on its summary line, which stays the last line);
     a failing command that another needs says which it stopped."""
-    for step in COMMANDS[name][1]:
+    steps = COMMANDS[name][1]
+    for step in steps:
         rc = 0
         if isinstance(step, str):
             if step not in done:
                 done.add(step)
                 rc = run(step, done, name)
         else:
-            rc = run_step(step)
+            rc = run_step(step, last=needed_by is None and step is steps[-1])
         if rc:
             if needed_by:
                 print('error: wb %s: stopped, as %s (which it needs) failed' % (needed_by, name),

@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,10 +46,6 @@ MACHINES = {
     'tcg': dict(emulator='qemu', accel='tcg,thread=multi', smp=2, mem='4G',
                 cpu='max,phys-bits=52', qemu_args=[], cmdline=CHECK_CMDLINE,
                 slow=1, drain=0, known=None),
-    # The same, single-threaded TCG (config/tcg-single says which tests).
-    'tcg-single': dict(emulator='qemu', accel='tcg,thread=single', smp=2,
-                       mem='4G', cpu='max,phys-bits=52', qemu_args=[],
-                       cmdline=CHECK_CMDLINE, slow=1, drain=0, known=None),
     # make bench: guest time is emulated instructions (-icount), one vCPU,
     # and the guest's clock starts at a fixed date, so that even the
     # selftests' srandom(time(0)) is the same on every boot.
@@ -91,6 +88,10 @@ MACHINES = {
 }
 
 
+# The tcg machine, single-threaded (config/tcg-single says which tests).
+MACHINES['tcg-single'] = dict(MACHINES['tcg'], accel='tcg,thread=single')
+
+
 class Error(Exception):
     pass
 
@@ -115,6 +116,8 @@ def resolve(name, cpu=None, smp=None, mem=None):
     if m['emulator'] == 'bochs' and (cpu is not None or smp is not None):
         raise Error('%s: -c and -s do not apply (config/bochsrc, one CPU)' % name)
     if cpu is not None:
+        if not cpu:
+            raise Error('an empty CPU model')
         m['cpu'] = cpu
     if smp is not None:
         if not str(smp).isdigit() or int(smp) < 1:
@@ -155,10 +158,12 @@ def bochsrc(m, iso, port, log, config=CONFIG):
     for line in text.splitlines():
         if line.startswith('#'):
             continue
+        unknown = set(re.findall(r'@[A-Z]+@', line)) - set(fields)
+        if unknown:
+            raise Error('config/%s: unknown field %s in %r' % (
+                m['bochsrc'], ', '.join(sorted(unknown)), line))
         for k, v in fields.items():
             line = line.replace(k, v)
-        if '@' in line:
-            raise Error('config/%s: unknown field in %r' % (m['bochsrc'], line))
         lines.append(line)
     return '\n'.join(lines) + '\n'
 
@@ -187,7 +192,7 @@ def main(argv):
         s.add_argument('-c', dest='cpu')
         s.add_argument('-s', dest='smp')
         s.add_argument('-m', dest='mem')
-        if c == 'json':
+        if c in ('json', 'get'):
             s.add_argument('--append', default='')
     a = p.parse_args(argv)
     try:
@@ -197,7 +202,7 @@ def main(argv):
         m = resolve(a.name, a.cpu, a.smp, a.mem)
         if a.cmd == 'get':
             if a.field == 'cmdline':
-                print(cmdline(m))
+                print(cmdline(m, a.append))
             elif a.field not in m:
                 raise Error('%s has no field %r' % (a.name, a.field))
             else:

@@ -9,7 +9,6 @@ import re
 from wb.parser import strip_guest
 
 # Lines of the kernel log printed with a run's first report (its stack trace).
-# Lines of the kernel log printed with a run's first report (its stack trace).
 REPORT_LINES = 60
 
 

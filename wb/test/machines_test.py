@@ -29,7 +29,7 @@ class MachinesTest(unittest.TestCase):
         for kw in ({'cpu': 'max'}, {'smp': '2'}):
             with self.assertRaises(machines.Error):
                 machines.resolve('bochs', **kw)
-        for kw in ({'smp': '0'}, {'smp': 'two'}, {'mem': '4X'}):
+        for kw in ({'smp': '0'}, {'smp': 'two'}, {'mem': '4X'}, {'cpu': ''}):
             with self.assertRaises(machines.Error):
                 machines.resolve('tcg', **kw)
         with self.assertRaises(machines.Error):
@@ -79,6 +79,18 @@ class MachinesTest(unittest.TestCase):
         self.assertIn('kvm_intel.enable_apicv=0', fixed['cmdline'])
         with self.assertRaises(machines.Error):
             machines.bochsrc(machines.resolve('tcg'), 'I', 1, 'L')
+
+    def test_bochsrc_paths_with_at_signs(self):
+        text = machines.bochsrc(machines.resolve('bochs'), '/ws@2/boot.iso', 1, '/ws@2/log')
+        self.assertIn('path=/ws@2/boot.iso', text)
+
+    def test_first_shape_is_the_default_cpu(self):
+        """config/shapes' first row is every other guest's machine (the
+        suite's tests are counted on it): the tcg machine's CPU."""
+        from wb import config
+        first = config.entries('shapes')[0].split()
+        self.assertEqual(first[1], machines.resolve('tcg')['cpu'])
+        self.assertEqual(first[2], '-')
 
     def test_bochsrc_unknown_field(self):
         with tempfile.TemporaryDirectory() as d:

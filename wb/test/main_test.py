@@ -24,10 +24,12 @@ class MainTest(unittest.TestCase):
                                     '%s: %s' % (name, script))
 
     def run_cmd(self, name, fail=()):
-        calls = []
+        calls, lasts = [], []
+        self.lasts = lasts
 
-        def step(s):
+        def step(s, last=False):
             calls.append([a for a in s if '=' not in a][0])
+            lasts.append(last)
             return 1 if calls[-1] in fail else 0
         err = io.StringIO()
         with mock.patch.object(main, 'run_step', side_effect=step), redirect_stderr(err):
@@ -41,6 +43,27 @@ class MainTest(unittest.TestCase):
         self.assertEqual(calls[0], 'deps.sh')
         self.assertEqual(calls.count('deps.sh'), 1)
         self.assertLess(calls.index('ensure-tree.sh'), calls.index('test-lists.sh'))
+        # Only the command's own last step may replace the process.
+        self.assertEqual(self.lasts, [False] * (len(calls) - 1) + [True])
+
+    def test_last_step_replaces_the_process(self):
+        """So that make's (and a CI's) SIGTERM reaches check.sh itself."""
+        with mock.patch.object(main.os, 'execve') as execve, \
+                mock.patch.object(main.os, 'chdir'):
+            main.run_step(('CHECK_ONLY=x', 'check.sh'), last=True)
+        argv = execve.call_args.args[1]
+        self.assertTrue(argv[0].endswith('/scripts/check.sh'))
+        self.assertEqual(execve.call_args.args[2]['CHECK_ONLY'], 'x')
+
+    def test_other_steps_forward_signals(self):
+        with mock.patch.object(main.subprocess, 'Popen') as popen:
+            popen.return_value.wait.return_value = 0
+            with mock.patch.object(main.signal, 'signal') as sig:
+                self.assertEqual(main.run_step(('deps.sh',)), 0)
+        handlers = [c.args for c in sig.call_args_list]
+        self.assertIn(main.signal.SIGTERM, [h[0] for h in handlers])
+        handlers[0][1](main.signal.SIGTERM, None)
+        popen.return_value.send_signal.assert_called_with(main.signal.SIGTERM)
 
     def test_failure_stops(self):
         rc, calls, err = self.run_cmd('check', fail=('deps.sh',))
@@ -53,10 +76,11 @@ class MainTest(unittest.TestCase):
         self.assertEqual((rc, err), (1, ''))
 
     def test_env_and_stdout(self):
-        with mock.patch.object(main.subprocess, 'call', return_value=0) as call:
+        with mock.patch.object(main.subprocess, 'Popen') as popen:
+            popen.return_value.wait.return_value = 0
             main.run_step(('CHECK_ONLY=tree build vmx', 'check.sh'))
-        self.assertEqual(call.call_args.kwargs['env']['CHECK_ONLY'], 'tree build vmx')
-        self.assertTrue(call.call_args.args[0][0].endswith('/scripts/check.sh'))
+        self.assertEqual(popen.call_args.kwargs['env']['CHECK_ONLY'], 'tree build vmx')
+        self.assertTrue(popen.call_args.args[0][0].endswith('/scripts/check.sh'))
 
 
 if __name__ == '__main__':
