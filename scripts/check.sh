@@ -114,8 +114,10 @@ boot_run() {
 boot_planned() { run_queue "$SUITE_JOBS" boot_run "${planned[@]}"; }
 # shape_opts SHAPE: run-guest.sh's -c and -a for a config/shapes row.
 shape_opts() {
-	printf '%s\n' -c "$(python3 "$TOP"/wb/results.py shape cpu "$1")" \
-		-a "$(python3 "$TOP"/wb/results.py shape append "$1")"
+	local cpu append
+	cpu=$(python3 "$TOP"/wb/results.py shape cpu "$1")
+	append=$(python3 "$TOP"/wb/results.py shape append "$1")
+	printf '%s\n' -c "$cpu" -a "$append"
 }
 
 # --- the workbench's own unit tests (results.py's rules, the classifier), seconds
@@ -238,6 +240,9 @@ record_runs() {
 # known-bad table).
 expect_runs() {
 	local n kernel append test res re k
+	# Read from a file: a failure of results.py stops here (set -e),
+	# instead of planning no row.
+	python3 "$TOP"/wb/results.py expect-rows "$1" >"$out/expect-$1.rows"
 	while IFS=$'\t' read -r n kernel append test res re; do
 		[ "$append" != - ] || append=
 		printf '%s\n' "$test" >"$out/expect-$1-$n.list"
@@ -249,7 +254,7 @@ expect_runs() {
 		*) die "config/expect: kernel $kernel" ;;
 		esac
 		plan "expect-$1-$n" "$k" "$out/expect-$1-$n.list" - -a "$append" "${@:2}"
-	done < <(python3 "$TOP"/wb/results.py expect-rows "$1")
+	done <"$out/expect-$1.rows"
 }
 # The first patch of the series alone on the base (a fix for stable), built
 # incrementally from make build's objects (derive-tree.sh); prints its bzImage.
@@ -270,7 +275,7 @@ expect_record() {
 		[ "$kernel" != fix ] || label="$BASE_VERSION + patch 1" opt=(--clean-log --table "$out/known-bad.tsv")
 		python3 "$TOP"/wb/results.py expect "$1/expect" "$BUILD/results/expect-$1-$n" \
 			"$label${append:+, $append}" "$test" "$res" "$re" "${opt[@]}"
-	done < <(python3 "$TOP"/wb/results.py expect-rows "$1")
+	done <"$out/expect-$1.rows"
 }
 
 # --- known-bad kernels: the tests must fail there (and the fix alone must pass) ---
@@ -343,13 +348,15 @@ targeted() {
 	done <"$list"
 	split_single "$list"
 	planned=()
-	mapfile -t shapes < <(python3 "$TOP"/wb/results.py shape names)
+	python3 "$TOP"/wb/results.py shape names >"$out/shapes"
+	mapfile -t shapes <"$out/shapes"
 	first=${shapes[0]}
 	for s in "${shapes[@]}"; do
-		mapfile -t o < <(shape_opts "$s")
+		shape_opts "$s" >"$out/shape-$s.opts"
+		mapfile -t o <"$out/shape-$s.opts"
 		plan "targeted-$s" "$PK" "$list" "$s" "${o[@]}"
 	done
-	mapfile -t o < <(shape_opts "$first")
+	mapfile -t o <"$out/shape-$first.opts"
 	[ ! -s "$list.single" ] || plan targeted-single "$PK" "$list.single" "$first" "${o[@]}" -M tcg-single
 	expect_runs targeted
 	log "targeted: $(wc -l <"$list") tests on ${#shapes[@]} guest shapes (${shapes[*]}), npt=1; $(wc -l <"$list.single") more on $first under single-threaded TCG (config/tcg-single); config/expect's npt=0 check"
@@ -443,7 +450,8 @@ debug() {
 	split_single "$list"
 	planned=()
 	first=$(python3 "$TOP"/wb/results.py shape first)
-	mapfile -t o < <(shape_opts "$first")
+	shape_opts "$first" >"$out/shape-$first.opts"
+	mapfile -t o <"$out/shape-$first.opts"
 	plan "debug-$first" "$obj/arch/x86/boot/bzImage" "$list" "$first" "${o[@]}"
 	[ ! -s "$list.single" ] || plan debug-single "$obj/arch/x86/boot/bzImage" "$list.single" "$first" \
 		"${o[@]}" -M tcg-single
