@@ -12,7 +12,8 @@
 out=$BUILD/vmx-race
 rm -rf "$out"; mkdir -p "$out"
 export RESULTS=$out/results.tsv
-: >"$RESULTS" >"$out/durations"
+: >"$RESULTS"
+: >"$out/durations"
 t0=$(date +%s)
 # The end, whatever happened: the summary line last (as make check's).
 summary() {
