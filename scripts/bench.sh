@@ -13,7 +13,7 @@
 # Boots every kernel BENCH_RUNS times on wb/machines.py's icount machine
 # (QEMU TCG with -icount, one vCPU: guest time = emulated instructions),
 # BENCH_JOBS guests at a time, runs /bin/private_fault_perf_test once per
-# boot, and reports (scripts/bench-report.py):
+# boot, and reports (wb/bench.py):
 #   - the table figure / base / patched / patched/base / callback /
 #     callback/patched, on stdout and in build/bench/results.md;
 #   - each kernel's run-to-run max relative difference, measured;
@@ -129,7 +129,7 @@ stage_end
 
 stage_start "report"
 # shellcheck disable=SC2086 # a list of words
-python3 "$TOP"/scripts/bench-report.py "$out" $BENCH_MODES
+python3 -B "$TOP"/wb/bench.py "$out" $BENCH_MODES
 stage_end
 printf '  %-26s %s\n' total "$(fmt_secs $(( $(date +%s) - t0 )))" | tee -a "$out/durations" >&2
 echo
