@@ -37,13 +37,7 @@ summary() {
 	local rc=$?
 	trap - EXIT
 	[ -z "${stage_running:-}" ] || result "$stage_running" "stage" fail "aborted (exit $rc)"
-	if ! python3 -B "$TOP"/wb/printer.py summary "$RESULTS" "$out/durations" $(( $(date +%s) - t0 )); then
-		echo "error: wb/printer.py failed; the results are in ${RESULTS#"$TOP"/}"
-		echo "0 passed, 1 failed, 0 skipped"
-		rc=1
-	fi
-	[ $rc -ne 0 ] || ! grep -q "	fail	" "$RESULTS" || rc=1
-	exit $rc
+	finish "$rc" "make check" "$out/durations" "$t0"
 }
 trap summary EXIT
 

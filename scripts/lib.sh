@@ -116,6 +116,21 @@ result() {
 	case $3 in fail) printf 'FAIL: %s: %s%s\n' "$1" "$2" "${4:+ ($4)}" >&2 ;; esac
 }
 
+# finish RC TITLE DURATIONS T0: the end of a run that records $RESULTS
+# (make check, make vmx-race): stage durations, failures and the summary
+# line (wb/printer.py), the last line whatever happened; exits with RC, or
+# 1 if a result failed.
+finish() {
+	local rc=$1
+	if ! python3 -B "$TOP"/wb/printer.py summary "$RESULTS" "$3" $(( $(date +%s) - $4 )) "$2"; then
+		echo "error: wb/printer.py failed; the results are in ${RESULTS#"$TOP"/}"
+		echo "0 passed, 1 failed, 0 skipped"
+		rc=1
+	fi
+	[ "$rc" -ne 0 ] || ! grep -q "	fail	" "$RESULTS" || rc=1
+	exit "$rc"
+}
+
 # The series: patches/NNNN-*.patch in file-name order, without the cover letter.
 series_patches() {
 	ls "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null |

@@ -20,14 +20,7 @@ summary() {
 	local rc=$?
 	trap - EXIT
 	[ $rc -eq 0 ] || result vmx-race "make vmx-race" fail "stopped (exit $rc): see above"
-	if ! python3 -B "$TOP"/wb/printer.py summary "$RESULTS" "$out/durations" \
-		$(( $(date +%s) - t0 )) "make vmx-race"; then
-		echo "error: wb/printer.py failed; the results are in ${RESULTS#"$TOP"/}"
-		echo "0 passed, 1 failed, 0 skipped"
-		rc=1
-	fi
-	[ $rc -ne 0 ] || ! grep -q "	fail	" "$RESULTS" || rc=1
-	exit $rc
+	finish "$rc" "make vmx-race" "$out/durations" "$t0"
 }
 trap summary EXIT
 read -r PK PB < <("$TOP"/scripts/prepare.sh patched)
