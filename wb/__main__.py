@@ -12,8 +12,9 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TOP)
 
-# NAME: (help, [steps]).  A step is a command's name, or a script of
-# scripts/ with its arguments, as a tuple; ">" + PATH after the arguments
+# NAME: (help, [steps]).  A step is a command's name, or a script (of
+# scripts/, or a path from the top such as wb/stages.py) with its
+# arguments, as a tuple; ">" + PATH after the arguments
 # sends its standard output there; an "ENV=value" first sets a variable;
 # ('unit',) is the unit tests.
 COMMANDS = {
@@ -36,9 +37,9 @@ COMMANDS = {
     'unit': ('the workbench\'s own unit tests (seconds)',
              [('unit',)]),
     'check': ('the whole test suite; last line "N passed, N failed, N skipped"',
-              ['deps', ('check.sh',)]),
+              ['deps', ('wb/stages.py',)]),
     'vmx': ('make check\'s VMX stage alone (kvm_intel with EPT under Bochs)',
-            ['deps', ('CHECK_ONLY=tree build vmx', 'check.sh')]),
+            ['deps', ('CHECK_ONLY=tree build vmx', 'wb/stages.py')]),
     'vmx-race': ('the flip and stress tests under VMX, on Bochs with its VMX fix',
                  ['build', ('vmx-race.sh',)]),
     'coverage': ('which of the series\' lines ran (gcov)',
@@ -68,14 +69,15 @@ def unit_tests():
 def run_step(step, last=False):
     """Run a step; LAST: the called command's last step, which replaces
     this process (so that make's signals, and a CI's, reach the script,
-    whose own EXIT trap then runs: check.sh's prints the summary line)."""
+    which then prints its own end: make check's summary line)."""
     if step == ('unit',):
         return unit_tests()
     env, args, stdout = dict(os.environ), list(step), None
     if '=' in args[0]:
         k, _, v = args.pop(0).partition('=')
         env[k] = v
-    argv = [os.path.join(TOP, 'scripts', args[0])] + args[1:]
+    argv = [os.path.join(TOP, args[0] if '/' in args[0] else os.path.join('scripts', args[0]))] \
+        + args[1:]
     if args[-1].startswith('>'):
         stdout = open(os.path.join(TOP, argv.pop()[1:]), 'w')
     elif last:
@@ -98,7 +100,7 @@ def run_step(step, last=False):
 
 def run(name, done, needed_by=None):
     """Command NAME's steps.  A failing script says what failed (lib.sh's
-    trap; check.sh ends on its summary line, which stays the last line);
+    trap; make check ends on its summary line, which stays the last line);
     a failing command that another needs says which it stopped."""
     steps = COMMANDS[name][1]
     for step in steps:

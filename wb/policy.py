@@ -154,7 +154,7 @@ def boot_report_outside(run):
     KUnit suite ran, and no line of any report's trace names KVM or KUnit
     code: the series' code hadn't run, so the reports are the base
     kernel's or the emulator's, and the boot is retried once (see
-    check.sh's record_runs).  (False, WHY) otherwise."""
+    wb/stages.py's Check.record).  (False, WHY) otherwise."""
     if not run.reports:
         return False, 'no report'
     if any(not r.startswith('boot: ') for r in run.reports):

@@ -21,7 +21,7 @@ per test, each test counted once.
   results.py reboot RUNDIR
       exit 0 if RUNDIR's kernel log reports are all at boot, before KUnit,
       with no KVM or KUnit code in the first one's trace (the series'
-      code hadn't run): check.sh boots such a run once more and records
+      code hadn't run): wb/stages.py boots such a run once more and records
       that boot instead, with the first one's report printed as flaky.
   results.py expect STAGE RUNDIR KERNEL TEST RESULT REGEX [--table FILE] [--clean-log]
       one test of config/expect: a pass if TEST reported RESULT and a line
@@ -51,7 +51,7 @@ The last lines a failing test printed are shown under its FAIL line, so that
 a log of `make check` (e.g. from CI) says why without the run directory.
 
 No result of an earlier make check is read: when $CHECK_RUNS names a file,
-a run directory under build/results must be listed there (check.sh lists
+a run directory under build/results must be listed there (wb/stages.py lists
 each run it boots, after removing the run's old directory).
 """
 import argparse
@@ -448,20 +448,18 @@ def base_needed(patcheddirs, base_tests):
     has (BASE_TESTS).  A clean pass on patched is a pass whatever the base
     did (verdict()), so the base runs only these."""
     patched, listed, _ = gather(patcheddirs)
-    for name in listed:
-        p = patched.get(name)
-        if p and (p[0] != 'pass' or p[2]) and name.split()[0] in base_tests:
-            print(name)
+    return [name for name in listed
+            if (p := patched.get(name)) and (p[0] != 'pass' or p[2]) and
+            name.split()[0] in base_tests]
 
 
 def regressions(basedir, patcheddirs):
     """Tests that pass on base and not on patched: candidates for a retry."""
     base = Run(basedir).tests
     patched, listed, _ = gather(patcheddirs)
-    for name in listed:
-        b, p = base.get(name), patched.get(name)
-        if b and b[0] == 'pass' and p and (p[0] != 'pass' or (p[2] and not b[2])):
-            print(name)
+    return [name for name in listed
+            if (b := base.get(name)) and b[0] == 'pass' and (p := patched.get(name)) and
+            (p[0] != 'pass' or (p[2] and not b[2]))]
 
 
 def compare(out, stage, basedir, patcheddirs, counted_stage=None, counted=(), config=CONFIG,
@@ -615,9 +613,12 @@ def main(argv):
         runs = [(label, Run(d)) for label, _, d in (a.partition('=') for a in args.runs)]
         printer.runs_table([(label, r) for label, r in runs if r.exists])
     elif args.cmd == 'base-needed':
-        base_needed(args.patcheddirs, {l.strip() for l in read_lines(args.basetests) if l.strip()})
+        for name in base_needed(args.patcheddirs,
+                                {l.strip() for l in read_lines(args.basetests) if l.strip()}):
+            print(name)
     elif args.cmd == 'regressions':
-        regressions(args.basedir, args.patcheddirs)
+        for name in regressions(args.basedir, args.patcheddirs):
+            print(name)
     elif args.cmd == 'compare':
         c = args.counted
         compare(out, args.stage, args.basedir, args.patcheddirs, c[0] if c else None, c[1:],

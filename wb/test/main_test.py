@@ -13,14 +13,16 @@ main = importlib.import_module('wb.__main__')
 
 class MainTest(unittest.TestCase):
     def test_steps_exist(self):
-        """Every step is a command of the table or a script of scripts/."""
+        """Every step is a command of the table, or a script: of scripts/, or
+        a path from the top (wb/stages.py)."""
         for name, (_, steps) in main.COMMANDS.items():
             for step in steps:
                 if isinstance(step, str):
                     self.assertIn(step, main.COMMANDS, name)
                 elif step != ('unit',):
                     script = [a for a in step if '=' not in a][0]
-                    self.assertTrue(os.access(os.path.join(main.TOP, 'scripts', script), os.X_OK),
+                    path = script if '/' in script else os.path.join('scripts', script)
+                    self.assertTrue(os.access(os.path.join(main.TOP, path), os.X_OK),
                                     '%s: %s' % (name, script))
 
     def run_cmd(self, name, fail=()):
@@ -47,17 +49,17 @@ class MainTest(unittest.TestCase):
         self.assertEqual(self.lasts, [False] * (len(calls) - 1) + [True])
 
     def test_last_step_replaces_the_process(self):
-        """So that make's (and a CI's) SIGTERM reaches check.sh itself."""
+        """So that make's (and a CI's) SIGTERM reaches make check's stages (wb/stages.py) itself."""
         # A mocked execve returns: it must not fall through to running the
         # script for real (make check's own results are in build/check).
         with mock.patch.object(main.os, 'execve', side_effect=OSError('mocked')) as execve, \
                 mock.patch.object(main.os, 'chdir'), \
                 mock.patch.object(main.subprocess, 'Popen') as popen:
             with self.assertRaises(OSError):
-                main.run_step(('CHECK_ONLY=x', 'check.sh'), last=True)
+                main.run_step(('CHECK_ONLY=x', 'wb/stages.py'), last=True)
         popen.assert_not_called()
         argv = execve.call_args.args[1]
-        self.assertTrue(argv[0].endswith('/scripts/check.sh'))
+        self.assertTrue(argv[0].endswith('/wb/stages.py'))
         self.assertEqual(execve.call_args.args[2]['CHECK_ONLY'], 'x')
 
     def test_other_steps_forward_signals(self):
@@ -73,19 +75,19 @@ class MainTest(unittest.TestCase):
     def test_failure_stops(self):
         rc, calls, err = self.run_cmd('check', fail=('deps.sh',))
         self.assertEqual(rc, 1)
-        self.assertNotIn('check.sh', calls)
+        self.assertNotIn('wb/stages.py', calls)
         self.assertIn('wb check: stopped, as deps', err)
         # The command's own script failing adds no line after its own
-        # (check.sh's last line is its summary).
-        rc, calls, err = self.run_cmd('check', fail=('check.sh',))
+        # (make check's last line is its summary).
+        rc, calls, err = self.run_cmd('check', fail=('wb/stages.py',))
         self.assertEqual((rc, err), (1, ''))
 
     def test_env_and_stdout(self):
         with mock.patch.object(main.subprocess, 'Popen') as popen:
             popen.return_value.wait.return_value = 0
-            main.run_step(('CHECK_ONLY=tree build vmx', 'check.sh'))
+            main.run_step(('CHECK_ONLY=tree build vmx', 'wb/stages.py'))
         self.assertEqual(popen.call_args.kwargs['env']['CHECK_ONLY'], 'tree build vmx')
-        self.assertTrue(popen.call_args.args[0][0].endswith('/scripts/check.sh'))
+        self.assertTrue(popen.call_args.args[0][0].endswith('/wb/stages.py'))
 
 
 if __name__ == '__main__':

@@ -49,7 +49,7 @@ class PrinterTest(unittest.TestCase):
         self.assertEqual(out.getvalue().splitlines()[-1], '1 passed, 0 failed, 0 skipped')
 
     def test_summary_command(self):
-        """check.sh's call: $RESULTS as written, a missing durations file."""
+        """lib.sh finish()'s call: $RESULTS as written, a missing durations file."""
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, 'results.tsv')
             with open(path, 'w') as f:

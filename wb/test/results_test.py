@@ -123,7 +123,7 @@ class Base(unittest.TestCase):
 
 
 class ShapeFirstTest(unittest.TestCase):
-    """`shape first` is the first of `shape names`: check.sh uses it instead
+    """`shape first` is the first of `shape names`: shell callers use it instead
     of piping `names` into head, which pipefail turned into a failure when
     head closed the pipe early."""
 
@@ -494,18 +494,16 @@ class BaseNeededTest(Base):
             ('kvm_page_table_test', 'pass'), ('hardware_disable_test', 'timeout'),
             ('x86/msrs_test', 'fail'), ('x86/kvm_clock_test', 'skip'),
             ('x86/only_on_patched_test', 'fail')])
-        with redirect_stdout(self.stdout):
+        self.assertEqual(
             results.base_needed([suite], {'kvm_page_table_test', 'hardware_disable_test',
-                                          'x86/msrs_test', 'x86/kvm_clock_test'})
-        self.assertEqual(self.stdout.getvalue().split('\n'),
-                         ['hardware_disable_test', 'x86/msrs_test', 'x86/kvm_clock_test', ''])
+                                          'x86/msrs_test', 'x86/kvm_clock_test'}),
+            ['hardware_disable_test', 'x86/msrs_test', 'x86/kvm_clock_test'])
 
     def test_a_pass_with_a_kernel_report_needs_the_base(self):
         suite = self.dirs.from_table('patched-suite', [('kvm_page_table_test', 'pass')],
                                      reports=['kvm_page_table_test'])
-        with redirect_stdout(self.stdout):
-            results.base_needed([suite], {'kvm_page_table_test'})
-        self.assertEqual(self.stdout.getvalue(), 'kvm_page_table_test\n')
+        self.assertEqual(results.base_needed([suite], {'kvm_page_table_test'}),
+                         ['kvm_page_table_test'])
 
     def test_a_clean_pass_is_a_pass_without_the_base(self):
         suite = self.dirs.from_table('patched-suite', [('kvm_page_table_test', 'pass')])
@@ -546,7 +544,7 @@ class ConfigTest(unittest.TestCase):
     def test_project_config(self):
         shapes = results.shapes()
         self.assertTrue(shapes and shapes[0][1] == 'max,phys-bits=52', shapes)
-        # The VMX stage's runs (check.sh's vmx()) are shapes of their own.
+        # The VMX stage's runs (wb/stages.py's Check.vmx) are shapes of their own.
         names = {s[0] for s in shapes} | {'bochs-ept', 'bochs-eptad0'}
         for row in results.table('expected-skips', 4):
             self.assertTrue(row[0] == '*' or row[0] in names, row)
