@@ -71,6 +71,14 @@ def stage_failed(rows, stage):
                for r in rows)
 
 
+def script_argv(argv):
+    """ARGV with a script of scripts/ named by its file name (NAME.sh) as
+    its path; any other command as it is."""
+    if '/' not in argv[0] and argv[0].endswith('.sh'):
+        return [os.path.join(SCRIPTS, argv[0])] + list(argv[1:])
+    return list(argv)
+
+
 class GuestRun:
     """One guest boot: KERNEL (a bzImage) runs the tests of the list file
     TESTS on MACHINE (wb/machines.py), with the kernel command line APPEND
@@ -132,11 +140,10 @@ class Check:
         return printer.read_results(self.results_path)
 
     def sh(self, argv, stdout=None, stderr=None, env=None):
-        """Run ARGV (a script of scripts/ by name, or a path); its output
+        """Run ARGV (script_argv()); its output
         goes to ours unless STDOUT/STDERR name files.  Returns its exit
         status."""
-        if not os.path.isabs(argv[0]):
-            argv = [os.path.join(SCRIPTS, argv[0])] + list(argv[1:])
+        argv = script_argv(argv)
         sys.stdout.flush()
         sys.stderr.flush()
         files = [open(f, 'w') if f else None for f in (stdout, stderr)]
@@ -156,8 +163,7 @@ class Check:
 
     def output(self, argv):
         """ARGV's standard output, as lines; a failure stops the stage."""
-        if not os.path.isabs(argv[0]):
-            argv = [os.path.join(SCRIPTS, argv[0])] + list(argv[1:])
+        argv = script_argv(argv)
         sys.stdout.flush()
         r = subprocess.run(argv, cwd=TOP, stdout=subprocess.PIPE, text=True)
         if r.returncode:
@@ -643,12 +649,16 @@ class Check:
 
     # --- make check ----------------------------------------------------------
     def run(self):
-        os.makedirs(self.path('plans'), exist_ok=True)
+        os.makedirs(self.out, exist_ok=True)
         for f in os.listdir(self.out):
             if f.endswith(('.out', '.list', '.list.single')):
                 os.remove(self.path(f))
         for f in (self.results_path, self.runs_path, self.durations, self.path('known-bad.tsv')):
             open(f, 'w').close()
+        # Written by the mutants stage for the callback stage: never an
+        # earlier make check's.
+        if os.path.exists(self.path('callback-vmlinux')):
+            os.remove(self.path('callback-vmlinux'))
         # The scripts that record results (mutants.sh) and results.py.
         os.environ['RESULTS'] = self.results_path
         os.environ['CHECK_RUNS'] = self.runs_path

@@ -48,6 +48,14 @@ class HelpersTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             stages.vmlinux_of('/b/bzImage')
 
+    def test_script_argv(self):
+        self.assertEqual(stages.script_argv(['git', '-C', '/l', 'rev-list']),
+                         ['git', '-C', '/l', 'rev-list'])
+        a = stages.script_argv(('prepare.sh', 'patched'))
+        self.assertEqual(a, [os.path.join(stages.SCRIPTS, 'prepare.sh'), 'patched'])
+        self.assertTrue(os.access(a[0], os.X_OK))
+        self.assertEqual(stages.script_argv(['/x/run-guest.sh']), ['/x/run-guest.sh'])
+
     def test_base_version(self):
         self.assertRegex(stages.base_version(), r'^\d+\.\d+\.\d+$')
 
