@@ -146,7 +146,7 @@ class Check:
         argv = script_argv(argv)
         sys.stdout.flush()
         sys.stderr.flush()
-        files = [open(f, 'w') if f else None for f in (stdout, stderr)]
+        files = [open(f, 'w') if f and f != '&1' else None for f in (stdout, stderr)]
         try:
             p = subprocess.Popen(argv, cwd=TOP, stdout=files[0],
                                  stderr=subprocess.STDOUT if stderr == '&1' else files[1],

@@ -70,6 +70,27 @@ class HelpersTest(unittest.TestCase):
                              '  vmx-ept: Bochs ran 120.00 G instructions in 60 s: 2000 M/s\n')
 
 
+class ShTest(unittest.TestCase):
+    """Check.sh's redirections (a real command, not a script)."""
+
+    def test_stderr_to_stdout_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            c = stages.Check({'BUILD': d})
+            out = os.path.join(d, 'x.out')
+            cwd = os.getcwd()
+            os.chdir(d)
+            try:
+                with mock.patch.object(stages, 'TOP', d):
+                    rc = c.sh(['/bin/sh', '-c', 'echo out; echo err >&2; exit 3'], stdout=out,
+                              stderr='&1')
+            finally:
+                os.chdir(cwd)
+            self.assertEqual(rc, 3)
+            with open(out) as f:
+                self.assertEqual(sorted(f.read().split()), ['err', 'out'])
+            self.assertEqual(sorted(os.listdir(d)), ['x.out'])
+
+
 class GuestRunTest(unittest.TestCase):
     def test_argv(self):
         r = stages.GuestRun('targeted-p40', '/k/bzImage', '/c/targeted.list', 'p40', 'tcg',
