@@ -39,13 +39,19 @@ from wb import printer  # noqa: E402
 from wb import results  # noqa: E402
 
 SCRIPTS = os.path.join(TOP, 'scripts')
-# The stages that boot guests, after "build", which they need.
-GUEST_STAGES = ('classification', 'known-bad', 'targeted', 'vmx', 'debug', 'mutants',
-                'callback', 'suite', 'model')
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Abort(Exception):
     """Stop make check here (its summary still prints)."""
+
+
+class Stopped(BaseException):
+    """make check got a signal: no stage goes on, no new script starts."""
+
+    def __init__(self, sig):
+        super().__init__('signal %d' % sig)
+        self.sig = sig
 
 
 def base_version():
@@ -107,8 +113,9 @@ class Check:
         env = os.environ if env is None else env
         self.build = env.get('BUILD') or os.path.join(TOP, 'build')
         self.linux = os.path.join(self.build, 'linux')
-        self.timeout = env.get('SUITE_TIMEOUT', '180')
-        jobs = env.get('SUITE_JOBS', '2')
+        # As the shell's ${VAR:-default}: set but empty is the default.
+        self.timeout = env.get('SUITE_TIMEOUT') or '180'
+        jobs = env.get('SUITE_JOBS') or '2'
         if not re.fullmatch(r'[1-9][0-9]*', jobs):
             sys.exit('error: SUITE_JOBS=%s: a number of guests, 1 or more' % jobs)
         self.jobs = int(jobs)
@@ -123,6 +130,7 @@ class Check:
         self.running = None
         self.failed = False
         self.procs = set()
+        self.stopped = None
         self.version = base_version()
         self.pk = self.pb = self.bk = self.series = None
 
@@ -144,6 +152,8 @@ class Check:
         goes to ours unless STDOUT/STDERR name files.  Returns its exit
         status."""
         argv = script_argv(argv)
+        if self.stopped:
+            raise self.stopped
         sys.stdout.flush()
         sys.stderr.flush()
         files = [open(f, 'w') if f and f != '&1' else None for f in (stdout, stderr)]
@@ -153,9 +163,16 @@ class Check:
                                  env=dict(os.environ, **(env or {})))
             self.procs.add(p)
             try:
-                return p.wait()
+                rc = p.wait()
+            except BaseException:
+                p.terminate()
+                p.wait()
+                raise
             finally:
                 self.procs.discard(p)
+            if self.stopped:
+                raise self.stopped
+            return rc
         finally:
             for f in files:
                 if f:
@@ -164,6 +181,8 @@ class Check:
     def output(self, argv):
         """ARGV's standard output, as lines; a failure stops the stage."""
         argv = script_argv(argv)
+        if self.stopped:
+            raise self.stopped
         sys.stdout.flush()
         r = subprocess.run(argv, cwd=TOP, stdout=subprocess.PIPE, text=True)
         if r.returncode:
@@ -200,9 +219,10 @@ class Check:
         why = 'failed'
         try:
             ok = fn(*args) is not False
-        except (Abort, KeyboardInterrupt, SystemExit):
+        except (Abort, Stopped, KeyboardInterrupt):
             raise
-        except Exception as e:
+        except (Exception, SystemExit) as e:
+            # results.py's fail() exits: that fails this stage, not make check.
             traceback.print_exc()
             ok, why = False, 'error: %s' % e
         self.running = None
@@ -235,11 +255,22 @@ class Check:
         return self.sh(run.argv(self.pb, self.timeout, name, tests, retry_of),
                        stdout=self.path(name + '.out'), stderr='&1')
 
+    def in_parallel(self, fn, args):
+        """FN(ARG) for each of ARGS, SUITE_JOBS at once; their results.  On
+        a signal or an error, the calls not yet started never start."""
+        pool = concurrent.futures.ThreadPoolExecutor(self.jobs)
+        try:
+            futures = [pool.submit(fn, a) for a in args]
+            return [f.result() for f in futures]
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            pool.shutdown(wait=True)
+
     def boot_all(self, runs):
         """Boot RUNS, SUITE_JOBS at once."""
-        with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
-            for f in [pool.submit(self.boot, r) for r in runs]:
-                f.result()
+        self.in_parallel(self.boot, runs)
 
     def runs_table(self, runs):
         """What each of RUNS, [(LABEL, GuestRun)], cost, its shape and counts."""
@@ -609,9 +640,8 @@ class Check:
                 if os.path.exists(self.path(f)):
                     os.remove(self.path(f))
         base_tests = {l.strip() for l in results.read_lines(bt) if l.strip()}
-        with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
-            halves = {h: pool.submit(self.suite_half, h, base_tests) for h in lists}
-            runs = {h: f.result() for h, f in halves.items()}
+        runs = dict(zip(lists, self.in_parallel(lambda h: self.suite_half(h, base_tests),
+                                                  list(lists))))
         first = results.shapes()[0][0]
         for h, run in runs.items():
             bdir = (results.read_lines(self.path('suite-base-%s.dir' % h)) or [''])[0]
@@ -680,9 +710,8 @@ class Check:
         self.stage('docs', self.script_stage, 'docs', None, ['gate-docs.sh'])
 
         if not selected('build', self.skip, self.only):
+            # Without builds, no guest stage: make check ends here.
             self.result('build', 'stage', 'skip', 'CHECK_SKIP/CHECK_ONLY')
-            for s in GUEST_STAGES:
-                self.result(s, 'stage', 'skip', 'needs the build stage')
             return
         if not self.stage('build', self.builds):
             raise Abort()
@@ -703,41 +732,56 @@ class Check:
         if os.access(os.path.join(SCRIPTS, 'model.sh'), os.X_OK):
             self.stage('model', self.script_stage, 'model', 'scripts/model.sh', ['model.sh'])
 
+    def stop(self, sig, _frame):
+        """A signal: ignore any more, stop the scripts that run, and stop
+        make check where it is (its summary still prints)."""
+        for s in SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+        self.stopped = Stopped(sig)
+        for p in list(self.procs):
+            p.terminate()
+        raise self.stopped
+
     def main(self):
         """make check: the stages, then the summary, the last line whatever
         happened."""
         os.makedirs(self.out, exist_ok=True)
         start = time.time()
         rc = 0
-
-        def stop(sig, _):
-            for p in list(self.procs):
-                p.terminate()
-            raise KeyboardInterrupt('signal %d' % sig)
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(s, stop)
+        old = {s: signal.signal(s, self.stop) for s in SIGNALS}
         try:
-            self.run()
-        except Abort:
-            rc = 1
-        except BaseException as e:
-            rc = 130 if isinstance(e, KeyboardInterrupt) else 1
-            if not isinstance(e, KeyboardInterrupt):
+            try:
+                self.run()
+            except Abort:
+                rc = 1
+            except BaseException as e:
+                if isinstance(e, Stopped):
+                    rc = 128 + e.sig
+                elif isinstance(e, KeyboardInterrupt):
+                    rc = 130
+                else:
+                    rc = 1
+                    traceback.print_exc()
+                if self.running:
+                    self.result(self.running, 'stage', 'fail',
+                                'aborted (%s)' % (str(e) or type(e).__name__))
+            try:
+                with open(self.durations) as f:
+                    durations = f.read()
+            except FileNotFoundError:
+                durations = ''
+            sys.stdout.flush()
+            sys.stderr.flush()
+            try:
+                fails = printer.summary(self.rows(), durations, int(time.time() - start))
+            except Exception:
                 traceback.print_exc()
-            if self.running:
-                self.result(self.running, 'stage', 'fail', 'aborted (%s)' % (e or type(e).__name__))
-        try:
-            with open(self.durations) as f:
-                durations = f.read()
-        except FileNotFoundError:
-            durations = ''
-        try:
-            fails = printer.summary(self.rows(), durations, int(time.time() - start))
-        except Exception:
-            traceback.print_exc()
-            print('0 passed, 1 failed, 0 skipped')
-            return 1
-        return rc or int(bool(fails) or self.failed)
+                print('0 passed, 1 failed, 0 skipped')
+                return 1
+            return rc or int(bool(fails) or self.failed)
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
 
 
 def vmlinux_of(bzimage):

@@ -124,8 +124,16 @@ class CheckTest(unittest.TestCase):
         os.makedirs(c.out, exist_ok=True)
         for f in (c.results_path, c.durations, c.runs_path):
             open(f, 'w').close()
-        # No test may run a script.
+        # No test may run a script, or install make check's signal handlers.
         c.sh = mock.Mock(side_effect=AssertionError('a script ran'))
+        for name in ('run', 'call', 'Popen'):
+            p = mock.patch.object(stages.subprocess, name,
+                                  side_effect=AssertionError('a command ran'))
+            p.start()
+            self.addCleanup(p.stop)
+        p = mock.patch.object(stages.signal, 'signal')
+        self.signal = p.start()
+        self.addCleanup(p.stop)
         return c
 
     def quiet(self, fn, *args):
@@ -173,8 +181,12 @@ class CheckTest(unittest.TestCase):
         self.assertEqual(ran, [])
         self.assertEqual(c.rows(), [('suite', 'stage', 'skip', 'CHECK_SKIP/CHECK_ONLY')])
 
+    def test_empty_settings_are_the_defaults(self):
+        c = stages.Check({'BUILD': self.tmp.name, 'SUITE_JOBS': '', 'SUITE_TIMEOUT': ''})
+        self.assertEqual((c.jobs, c.timeout), (2, '180'))
+
     def test_jobs_must_be_a_number(self):
-        for bad in ('0', 'two', ''):
+        for bad in ('0', 'two', '-1'):
             with self.subTest(jobs=bad), self.assertRaises(SystemExit):
                 stages.Check({'BUILD': self.tmp.name, 'SUITE_JOBS': bad})
 
@@ -189,6 +201,51 @@ class CheckTest(unittest.TestCase):
         self.assertEqual(rc, 130)
         self.assertEqual(c.rows(), [('suite', 'stage', 'fail', 'aborted (signal 15)')])
         self.assertEqual(out.splitlines()[-1], '0 passed, 1 failed, 0 skipped')
+
+    def test_a_signal_stops_make_check_with_its_status(self):
+        c = self.make()
+
+        def run():
+            c.running = 'targeted'
+            c.stop(15, None)
+        c.run = run
+        rc, out, _ = self.quiet(c.main)
+        self.assertEqual(rc, 143)
+        self.assertEqual(c.rows(), [('targeted', 'stage', 'fail', 'aborted (signal 15)')])
+        self.assertEqual(out.splitlines()[-1], '0 passed, 1 failed, 0 skipped')
+        # Further signals were ignored, and the old handlers are back.
+        self.assertIn(mock.call(15, stages.signal.SIG_IGN), self.signal.call_args_list)
+        self.assertEqual(self.signal.call_args_list[-1].args[0], stages.SIGNALS[-1])
+
+    def test_no_script_starts_once_stopped(self):
+        c = stages.Check({'BUILD': self.tmp.name})
+        c.stopped = stages.Stopped(15)
+        with self.assertRaises(stages.Stopped):
+            c.sh(['/bin/true'])
+        with self.assertRaises(stages.Stopped):
+            c.output(['/bin/true'])
+
+    def test_a_results_error_fails_the_stage_only(self):
+        """results.py's fail() exits; that is the stage's failure."""
+        def stage():
+            raise SystemExit('results.py: error: config/shapes: bad row')
+        ok, _, _ = self.quiet(self.check.stage, 'targeted', stage)
+        self.assertFalse(ok)
+        self.assertEqual(self.check.rows()[0][:3], ('targeted', 'stage', 'fail'))
+
+    def test_in_parallel_cancels_what_has_not_started(self):
+        c = stages.Check({'BUILD': self.tmp.name, 'SUITE_JOBS': '1'})
+        ran = []
+
+        def job(n):	# as Check.sh does
+            if c.stopped:
+                raise c.stopped
+            ran.append(n)
+            c.stopped = stages.Stopped(15)
+            raise c.stopped
+        with self.assertRaises(stages.Stopped):
+            c.in_parallel(job, range(5))
+        self.assertEqual(ran, [0])
 
     def test_abort_fails_make_check(self):
         c = self.make()
