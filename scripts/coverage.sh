@@ -40,11 +40,14 @@ kernel=$OBJ/arch/x86/boot/bzImage
 "$TOP"/scripts/test-lists.sh targeted | grep -v '^x86/private_fault_perf_test' >"$out/svm.list"
 split_single "$out/svm.list"
 wbconfig entries vmx-tests >"$out/vmx.list"
+# Shadow paging of a PAE guest (its PDPTEs): the series' PAE test, npt=0.
+echo x86/pae_shadow_roots_test >"$out/npt0.list"
 export WB_GCOV=1
-runs=(svm svm-phys48 vmx vmx-eptad0)
+runs=(svm svm-phys48 svm-npt0 vmx vmx-eptad0)
 declare -A opts=(
 	[svm]="-l $out/svm.list"
 	[svm-phys48]="-l $out/svm.list -c max,phys-bits=48"
+	[svm-npt0]="-l $out/npt0.list -a kvm_amd.npt=0"
 	[vmx]="-l $out/vmx.list -M bochs"
 	[vmx-eptad0]="-l $out/vmx.list -M bochs -a kvm_intel.eptad=0"
 )
@@ -54,7 +57,7 @@ boot() {	# RUN
 }
 s=$(date +%s)
 boot svm & boot vmx & wait
-boot svm-phys48 & boot vmx-eptad0 & wait
+{ boot svm-phys48; boot svm-npt0; } & boot vmx-eptad0 & wait
 log "guests: $(fmt_secs $(( $(date +%s) - s )))"
 
 infos=()

@@ -37,8 +37,15 @@ CHECK_CMDLINE = 'console=ttyS0 panic=-1 quiet log_buf_len=8M no_timer_check'
 # Bochs' instructions a second: its guest clock (clock: sync=none) and TSC.
 BOCHS_IPS = 200000000
 
-BOCHS_CMDLINE = 'console=ttyS0,115200 noxsave tsc_early_khz=%d %s' % (
-    BOCHS_IPS // 1000, CHECK_CMDLINE.replace('console=ttyS0 ', ''))
+# The PCI ID of config/bochsrc's UHCI controller (PIIX3's), which no driver
+# of the guest's claims: vfio-pci takes it at boot, in VFIO's no-IOMMU
+# mode, so that a VFIO group exists for tests of non-coherent DMA.
+BOCHS_VFIO_PCI = '8086:7020'
+
+BOCHS_CMDLINE = ('console=ttyS0,115200 noxsave tsc_early_khz=%d '
+                 'vfio.enable_unsafe_noiommu_mode=1 vfio_pci.ids=%s %s' % (
+                     BOCHS_IPS // 1000, BOCHS_VFIO_PCI,
+                     CHECK_CMDLINE.replace('console=ttyS0 ', '')))
 
 MACHINES = {
     # make check's guests: QEMU TCG, multi-threaded, -cpu max gives L1 SVM
