@@ -78,6 +78,7 @@ MACHINES = {
     'bochs': dict(emulator='bochs', binary='bochs', display='rfb, options="timeout=0"',
                   ips=BOCHS_IPS, smp=1, mem='2G', cpu='corei7_skylake_x', max_megs=2048,
                   bochsrc='bochsrc', cmdline=BOCHS_CMDLINE,
+                  usb='usb_uhci: enabled=1',
                   slow=4, drain=1, known='bochs-known-reports'),
     # The same machine on Bochs built with emulators/bochs-*.patch
     # (scripts/build-bochs.sh prints its path), which fixes VMX's
@@ -86,11 +87,13 @@ MACHINES = {
     # tests run (make vmx-race).  Bochs 3.0, Debian's source: its
     # Skylake-X has posted interrupts, so kvm_intel turns APICv on, and
     # every VM entry of KVM's then fails (VMfailValid); APICv stays off, as
-    # on Debian's Bochs 2.7, which has no posted interrupts.
+    # on Debian's Bochs 2.7, which has no posted interrupts.  Built without
+    # USB, so no UHCI controller: no VFIO group (the non-coherent DMA test
+    # runs on the bochs machine).
     'bochs-fixed': dict(emulator='bochs', binary='build-bochs.sh', display='nogui',
                         ips=BOCHS_IPS, smp=1, mem='2G', cpu='corei7_skylake_x',
                         max_megs=2048, bochsrc='bochsrc',
-                        cmdline=BOCHS_CMDLINE + ' kvm_intel.enable_apicv=0',
+                        cmdline=BOCHS_CMDLINE + ' kvm_intel.enable_apicv=0', usb='',
                         slow=4, drain=1, known='bochs-known-reports'),
 }
 
@@ -160,7 +163,7 @@ def bochsrc(m, iso, port, log, config=CONFIG):
         text = f.read()
     fields = {'@MEGS@': str(megs(m['mem'])), '@MODEL@': m['cpu'], '@DISPLAY@': m['display'],
               '@IPS@': str(m['ips']), '@ISO@': iso, '@SERIAL@': str(port),
-              '@LOG@': log}
+              '@LOG@': log, '@USB@': m['usb']}
     lines = []
     for line in text.splitlines():
         if line.startswith('#'):

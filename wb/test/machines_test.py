@@ -77,6 +77,11 @@ class MachinesTest(unittest.TestCase):
         self.assertIn('display_library: nogui\n', machines.bochsrc(fixed, 'I', 1, 'L'))
         self.assertTrue(fixed['binary'].endswith('.sh'))
         self.assertIn('kvm_intel.enable_apicv=0', fixed['cmdline'])
+        # Debian's Bochs has the UHCI controller that vfio-pci takes; the
+        # one the workbench builds has no USB, and must get no usb_ line.
+        self.assertIn('\nusb_uhci: enabled=1\n', text)
+        self.assertIn('vfio_pci.ids=' + machines.BOCHS_VFIO_PCI, m['cmdline'])
+        self.assertNotIn('usb', machines.bochsrc(fixed, 'I', 1, 'L'))
         with self.assertRaises(machines.Error):
             machines.bochsrc(machines.resolve('tcg'), 'I', 1, 'L')
 
