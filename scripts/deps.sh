@@ -3,7 +3,7 @@
 # what is missing from the machine's own apt sources; otherwise list it.
 . "$(dirname "$0")/lib.sh"
 
-PKGS=(build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
+PKGS=(build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils lz4
       git rsync kmod python3 qemu-system-x86 busybox-static
       clang-19 lld-19 llvm-19 python3-sphinx spin gnuplot-nox
       binutils debian-archive-keyring ca-certificates dwarves
