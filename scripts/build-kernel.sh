@@ -1,17 +1,24 @@
 #!/bin/bash
 # Configure and build a kernel out of tree.
-#   build-kernel.sh SRC OBJ CONFIG [make args and targets...]
+#   build-kernel.sh SRC OBJ CONFIG [make args and targets...] [-- make args...]
 # CONFIG is a name from config/configs.  The .config is regenerated
-# (tinyconfig + fragments + olddefconfig) only when the fragments or the
-# compiler change; otherwise the build is incremental.  Default target:
+# (tinyconfig + fragments + olddefconfig) only when the fragments, the
+# compiler or the make args before "--" change; otherwise the build is
+# incremental.  Make args after "--" (e.g. C=2 and CHECK=, which don't
+# change what is compiled) are passed on but don't count.  Default target:
 # bzImage.  Never builds inside SRC.
 . "$(dirname "$0")/lib.sh"
 
 [ $# -ge 3 ] || die "usage: build-kernel.sh SRC OBJ CONFIG [make args...]"
 src=$(realpath "$1") obj=$2 cfg=$3; shift 3
-args=() targets=()
+args=() targets=() extra=() after=
 for a in "$@"; do
-	case $a in *=*) args+=("$a") ;; *) targets+=("$a") ;; esac
+	case $after$a in
+	--) after=1 ;;
+	1*) extra+=("$a") ;;
+	*=*) args+=("$a") ;;
+	*) targets+=("$a") ;;
+	esac
 done
 [ ${#targets[@]} -gt 0 ] || targets=(bzImage)
 
@@ -43,5 +50,5 @@ if [ "$(cat "$obj/.wb-config-key" 2>/dev/null)" != "$key" ] || [ ! -f "$obj/.con
 	echo "$key" >"$obj/.wb-config-key"
 fi
 
-log "building ${targets[*]} ($cfg${args[*]:+, ${args[*]}}) in $obj"
-"${mk[@]}" -s "${targets[@]}"
+log "building ${targets[*]} ($cfg${args[*]:+, ${args[*]}}${extra[*]:+, ${extra[*]}}) in $obj"
+"${mk[@]}" "${extra[@]}" -s "${targets[@]}"

@@ -1,9 +1,13 @@
 #!/bin/bash
 # Bisectability: apply the series one patch at a time on the base and build
 # arch/x86/kvm after each with the modules config (KVM=m KVM_INTEL=m
-# KVM_AMD=m KVM_WERROR=y).  A prefix that built before (same cumulative
-# patch-ids) is not rebuilt.  Works in build/bisect-src (a clone of
-# build/linux's base commit) with O=build/obj/bisect-modules.
+# KVM_AMD=m KVM_WERROR=y) and W=1: with KVM_WERROR, a W=1 warning fails the
+# patch that brings it (7.3.4's arch/x86/kvm has none).  A prefix that
+# built before (same cumulative patch-ids) is not rebuilt.  Works in
+# build/bisect-src (a clone of build/linux's base commit) with
+# O=build/obj/bisect-modules; build/gates/bisect/final names the commit of
+# the whole series there once every prefix passed, and the objects of the
+# last prefix built are the sparse gate's (gate-sparse.sh).
 . "$(dirname "$0")/lib.sh"
 
 mapfile -t series < <(series_patches)
@@ -22,8 +26,10 @@ for p in "${series[@]}"; do
 	keys+=("$k")
 	[ -f "$okdir/$k" ] || todo=1
 done
+rm -f "$okdir/final"
 if [ $todo = 0 ]; then
 	for p in "${series[@]}"; do result bisect "$(basename "$p")" pass "cached"; done
+	cat "$okdir/commit-${keys[-1]}" >"$okdir/final" 2>/dev/null || true
 	exit 0
 fi
 
@@ -73,12 +79,13 @@ for i in "${!series[@]}"; do
 	fi
 	[ "$(git rev-parse HEAD)" = "$c" ] || git checkout -q -f --detach "$c"
 	log "bisect: building arch/x86/kvm with $f applied"
-	if "$TOP"/scripts/build-kernel.sh "$src" "$obj" modules arch/x86/kvm/ >"$obj.log" 2>&1; then
+	if "$TOP"/scripts/build-kernel.sh "$src" "$obj" modules W=1 arch/x86/kvm/ >"$obj.log" 2>&1; then
 		touch "$okdir/${keys[$i]}"
 		result bisect "$f" pass
 	else
 		grep -E 'error|warning' "$obj.log" | head -n 40 | sed 's/^/    /' >&2
-		result bisect "$f" fail "arch/x86/kvm does not build (KVM_WERROR=y, modules) with this patch applied"
+		result bisect "$f" fail "arch/x86/kvm does not build (KVM_WERROR=y, W=1, modules) with this patch applied"
 		exit 1
 	fi
 done
+echo "$tip" >"$okdir/final"

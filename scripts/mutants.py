@@ -53,8 +53,8 @@ KEYS = ('Breaks', 'Killed-by', 'Guest-cpu', 'Guest-append', 'Guest-machine')
 # A KUnit-only mutant still needs a selftest for the guest's /init to run:
 # this one is quick and does not count as a killer.
 PLACEHOLDER = 'vm_types_test'
-BOOT_SECS = 40       # boot allowance of a mutant guest (overall limit)
-MIN_TEST_SECS = 20   # per-test allowance on top of 3x the baseline time
+BOOT_SECS = 30       # boot allowance of a mutant guest (overall limit)
+MIN_TEST_SECS = 15   # per-test allowance on top of 3x the baseline time
 
 
 def name_of(path):
