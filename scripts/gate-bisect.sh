@@ -19,8 +19,12 @@ obj=$BUILD/obj/bisect-modules
 okdir=$BUILD/gates/bisect
 mkdir -p "$okdir"
 
-# Cumulative keys, and which prefixes still need a build.
-keys=() k=$base todo=0
+# Cumulative keys, and which prefixes still need a build: the first one
+# covers the build's arguments and config, the others add a patch each.
+bargs=(W=1)
+keys=() todo=0
+k=$( { echo "$base ${bargs[*]}"; compiler_id; config_fragments modules "$LINUX" | xargs cat; } |
+	sha1sum | cut -c1-40)
 for p in "${series[@]}"; do
 	k=$( { echo "$k"; git patch-id --verbatim <"$p" | cut -d' ' -f1; } | sha1sum | cut -c1-40)
 	keys+=("$k")
@@ -79,7 +83,7 @@ for i in "${!series[@]}"; do
 	fi
 	[ "$(git rev-parse HEAD)" = "$c" ] || git checkout -q -f --detach "$c"
 	log "bisect: building arch/x86/kvm with $f applied"
-	if "$TOP"/scripts/build-kernel.sh "$src" "$obj" modules W=1 arch/x86/kvm/ >"$obj.log" 2>&1; then
+	if "$TOP"/scripts/build-kernel.sh "$src" "$obj" modules "${bargs[@]}" arch/x86/kvm/ >"$obj.log" 2>&1; then
 		touch "$okdir/${keys[$i]}"
 		result bisect "$f" pass
 	else
