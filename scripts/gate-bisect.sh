@@ -6,8 +6,10 @@
 # built before (same cumulative patch-ids) is not rebuilt.  Works in
 # build/bisect-src (a clone of build/linux's base commit) with
 # O=build/obj/bisect-modules; build/gates/bisect/final names the commit of
-# the whole series there once every prefix passed, and the objects of the
-# last prefix built are the sparse gate's (gate-sparse.sh).
+# the whole series there once every prefix passed.  The object directory
+# is configured at the first prefix: a Kconfig symbol that the series adds
+# later gets its default (the KUnit test's is off), so the other gates
+# build the final tree in directories of their own.
 . "$(dirname "$0")/lib.sh"
 
 mapfile -t series < <(series_patches)

@@ -119,14 +119,19 @@ boot_one() {
 	echo $(( $(date +%s) - s )) >"$out/$1.secs.tmp"
 	mv "$out/$1.secs.tmp" "$out/$1.secs"
 }
-guests=()
+# is_running PID: PID is one of this shell's background jobs, still running
+# (bash's job table, not kill -0: a PID that ended may be reused).
+is_running() { case " $(jobs -rp | tr '\n' ' ') " in *" $1 "*) return 0 ;; esac; return 1; }
+# running_guests: $nguests := the guests still running (called in this
+# shell, not in $(...), so that the list is pruned).
+guests=() nguests=0
 running_guests() {
-	local p n=0 left=()
+	local p left=()
 	for p in "${guests[@]}"; do
-		if kill -0 "$p" 2>/dev/null; then left+=("$p"); n=$((n + 1)); fi
+		if is_running "$p"; then left+=("$p"); fi
 	done
 	guests=("${left[@]}")
-	echo $n
+	nguests=${#guests[@]}
 }
 
 python3 "$TOP"/scripts/mutants.py plan "$TOP/mutants" "$out" "$@" >"$out/plan"
@@ -145,7 +150,7 @@ while IFS=$'\t' read -r kind g cpu append machine; do
 	[ "$kind" = group ] || continue
 	cpu_of[$g]=$cpu append_of[$g]=$append machine_of[$g]=$machine
 	log "baseline $g: $(paste -sd, "$out/baseline-$g.list")$([ "$cpu" = - ] || echo ", -cpu $cpu")$([ "$append" = - ] || echo ", '$append'")$([ "$machine" = tcg ] || echo ", $machine")"
-	while [ "$(running_guests)" -ge "$GUESTS" ]; do sleep 1; done
+	while running_guests; [ "$nguests" -ge "$GUESTS" ]; do sleep 1; done
 	boot "mutant-baseline-$g" "$out/baseline.bzImage" "$out/baseline-$g.list" "$cpu" "$append" "$machine"
 done <"$out/plan"
 for ((l = 1; l < LANES; l++)); do copy_lane $l; done
@@ -154,20 +159,22 @@ for ((l = 1; l < LANES; l++)); do copy_lane $l; done
 # "ok SECS", "failed SECS does not apply" or "failed SECS does not build".
 build_mutant() {
 	local lane=$1 name=$2 patch=$3
+	# Written whole (a new file, renamed), so that the scheduler never reads it half-written.
+	built() { echo "$*" >"$out/$name.built.tmp"; mv "$out/$name.built.tmp" "$out/$name.built"; }
 	reset_src "$lane"
 	if ! git -C "$(src_of "$lane")" apply --check "$patch" 2>"$out/$name.log"; then
 		cat "$out/$name.log" >&2
-		echo "failed 0 does not apply" >"$out/$name.built"
+		built failed 0 does not apply
 		return
 	fi
 	apply_src "$lane" "$patch"
 	log "mutant $name: $(git apply --stat "$patch" | tail -n 1 | sed 's/^ *//')"
 	if ! build "$lane" "$name"; then
 		tail -n 20 "$out/$name.log" >&2
-		echo "failed $secs does not build" >"$out/$name.built"
+		built failed "$secs" does not build
 		return
 	fi
-	echo "ok $secs" >"$out/$name.built"
+	built ok "$secs"
 }
 # boot_mutant NAME GROUP: its guest, with limits from its shape's baseline.
 boot_mutant() {
@@ -198,7 +205,7 @@ while [ $booted -lt ${#names[@]} ]; do
 	# Builds that ended free their lane.
 	for ((l = 0; l < LANES; l++)); do
 		n=${lane_name[$l]:-}
-		if [ -n "$n" ] && ! kill -0 "${builder[$n]}" 2>/dev/null; then
+		if [ -n "$n" ] && ! is_running "${builder[$n]}"; then
 			wait "${builder[$n]}" || true
 			[ -f "$out/$n.built" ] || echo "failed 0 does not build (the build job died)" >"$out/$n.built"
 			lane_name[l]=
@@ -210,7 +217,8 @@ while [ $booted -lt ${#names[@]} ]; do
 		[ -f "$out/$n.built" ] || break
 		if [ "$(cut -d' ' -f1 "$out/$n.built")" = ok ]; then
 			[ -f "$out/mutant-baseline-${group_of[$n]}.secs" ] || break
-			[ "$(running_guests)" -lt "$GUESTS" ] || break
+			running_guests
+			[ "$nguests" -lt "$GUESTS" ] || break
 			boot_mutant "$n" "${group_of[$n]}"
 		fi
 		booted=$((booted + 1))

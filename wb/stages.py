@@ -568,19 +568,23 @@ class Check:
                              preexec_fn=os.setpgrp)
         self.debug_build = (p, log, time.time())
 
-    def stop_debug_build(self):
-        """Stop a background debug kernel build that is still running."""
+    def stop_debug_build(self, wait=True):
+        """Stop a background debug kernel build that is still running, and
+        (WAIT) reap it.  The signal handler must not wait: the main thread
+        may be in p.wait(), which holds the lock that p.poll() and p.wait()
+        take."""
         if not self.debug_build:
             return
         p, log, _ = self.debug_build
-        self.debug_build = None
-        if p.poll() is None:
+        if p.returncode is None:
             try:
                 os.killpg(p.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
+        if wait:
+            self.debug_build = None
             p.wait()
-        log.close()
+            log.close()
 
     def debug_kernel(self):
         """The debug kernel's build: the background one, or one now.
@@ -803,7 +807,7 @@ class Check:
         self.stopped = Stopped(sig)
         for p in list(self.procs):
             p.terminate()
-        self.stop_debug_build()
+        self.stop_debug_build(wait=False)
         raise self.stopped
 
     def main(self):
