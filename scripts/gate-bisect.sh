@@ -7,9 +7,9 @@
 # build/bisect-src (a clone of build/linux's base commit) with
 # O=build/obj/bisect-modules; build/gates/bisect/final names the commit of
 # the whole series there once every prefix passed.  The object directory
-# is configured at the first prefix: a Kconfig symbol that the series adds
-# later gets its default (the KUnit test's is off), so the other gates
-# build the final tree in directories of their own.
+# is configured again at each prefix that changes a Kconfig file, so that
+# a symbol the series adds (the KUnit test's) gets the config fragments'
+# value from then on.
 . "$(dirname "$0")/lib.sh"
 
 mapfile -t series < <(series_patches)
@@ -24,8 +24,9 @@ mkdir -p "$okdir"
 # Cumulative keys, and which prefixes still need a build: the first one
 # covers the build's arguments and config, the others add a patch each.
 bargs=(W=1)
+kconfig_rule=2	# in the key: prefixes built before Kconfig changes reconfigured do not count
 keys=() todo=0
-k=$( { echo "$base ${bargs[*]}"; compiler_id; config_fragments modules "$LINUX" | xargs cat; } |
+k=$( { echo "$base ${bargs[*]} $kconfig_rule"; compiler_id; config_fragments modules "$LINUX" | xargs cat; } |
 	sha1sum | cut -c1-40)
 for p in "${series[@]}"; do
 	k=$( { echo "$k"; git patch-id --verbatim <"$p" | cut -d' ' -f1; } | sha1sum | cut -c1-40)
@@ -84,9 +85,15 @@ for i in "${!series[@]}"; do
 		continue
 	fi
 	[ "$(git rev-parse HEAD)" = "$c" ] || git checkout -q -f --detach "$c"
+	# A prefix whose Kconfig files differ from those the object directory
+	# was configured with is configured again (build-kernel.sh), so that a
+	# symbol the series adds (the KUnit test's) gets the fragments' value.
+	kc=$(git ls-tree -r HEAD | grep '/Kconfig' | sha1sum | cut -c1-40)
+	[ "$(cat "$obj/.wb-kconfig" 2>/dev/null)" = "$kc" ] || rm -f "$obj/.wb-config-key"
 	log "bisect: building arch/x86/kvm with $f applied"
 	if "$TOP"/scripts/build-kernel.sh "$src" "$obj" modules "${bargs[@]}" arch/x86/kvm/ >"$obj.log" 2>&1; then
 		touch "$okdir/${keys[$i]}"
+		echo "$kc" >"$obj/.wb-kconfig"
 		result bisect "$f" pass
 	else
 		grep -E 'error|warning' "$obj.log" | head -n 40 | sed 's/^/    /' >&2
