@@ -5,8 +5,7 @@
 # patch that brings it (7.3.4's arch/x86/kvm has none).  A prefix that
 # built before (same cumulative patch-ids) is not rebuilt.  Works in
 # build/bisect-src (a clone of build/linux's base commit) with
-# O=build/obj/bisect-modules; build/gates/bisect/final names the commit of
-# the whole series there once every prefix passed.  The object directory
+# O=build/obj/bisect-modules.  The object directory
 # is configured again at each prefix that changes a Kconfig file, so that
 # a symbol the series adds (the KUnit test's) gets the config fragments'
 # value from then on.
@@ -33,10 +32,8 @@ for p in "${series[@]}"; do
 	keys+=("$k")
 	[ -f "$okdir/$k" ] || todo=1
 done
-rm -f "$okdir/final"
 if [ $todo = 0 ]; then
 	for p in "${series[@]}"; do result bisect "$(basename "$p")" pass "cached"; done
-	cat "$okdir/commit-${keys[-1]}" >"$okdir/final" 2>/dev/null || true
 	exit 0
 fi
 
@@ -101,4 +98,3 @@ for i in "${!series[@]}"; do
 		exit 1
 	fi
 done
-echo "$tip" >"$okdir/final"
