@@ -8,7 +8,9 @@
 # O=build/obj/bisect-modules.  The object directory
 # is configured again at each prefix that changes a Kconfig file, so that
 # a symbol the series adds (the KUnit test's) gets the config fragments'
-# value from then on.
+# value from then on.  build/gates/bisect/final names the commit of the
+# whole series there once every prefix passed; the sparse gate checks the
+# object directory at that commit (gate-sparse.sh).
 . "$(dirname "$0")/lib.sh"
 
 mapfile -t series < <(series_patches)
@@ -32,8 +34,10 @@ for p in "${series[@]}"; do
 	keys+=("$k")
 	[ -f "$okdir/$k" ] || todo=1
 done
+rm -f "$okdir/final"
 if [ $todo = 0 ]; then
 	for p in "${series[@]}"; do result bisect "$(basename "$p")" pass "cached"; done
+	cat "$okdir/commit-${keys[-1]}" >"$okdir/final" 2>/dev/null || rm -f "$okdir/final"
 	exit 0
 fi
 
@@ -98,3 +102,4 @@ for i in "${!series[@]}"; do
 		exit 1
 	fi
 done
+echo "$tip" >"$okdir/final"

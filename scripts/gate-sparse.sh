@@ -3,7 +3,12 @@
 # virt/kvm objects it builds) with the modules config, on base and patched:
 # a warning the base does not have fails the gate.  Line numbers are
 # normalised away before comparing.
-# - Patched: build/linux's tree, in an object directory of its own.
+# - Patched: the bisect gate's objects of the whole series (built there
+#   with W=1 and KVM_WERROR=y, so a W=1 warning has already failed it, and
+#   configured again once the series adds the KUnit test's symbol), checked
+#   with sparse alone (C=2); if the bisect gate did not pass, or
+#   build/linux's tree is not the series it built, build/linux's tree in an
+#   object directory of its own.
 # - Base: config/sparse-base.warnings, if it was made for this base,
 #   compiler, sparse, config and normalisation (its first line, a key);
 #   otherwise a build of the base.  7.3.4's warnings don't change.
@@ -65,14 +70,26 @@ else
 	log "sparse/W=1: to reuse the base's warnings, cp ${out#"$TOP"/}/base.warnings.keyed config/sparse-base.warnings"
 fi
 
-# The patched tree's: build/linux's, in an object directory of its own.
-# (Sparse alone over the bisect gate's objects was tried: they were
-# configured at the first prefix and lacked the KUnit test, which the
-# bisect gate now fixes by configuring again; this gate was left as it
-# was.)
-psrc=$LINUX pobj=$(patched_obj modules sparse)
-log "sparse/W=1: patched"
-if ! "$TOP"/scripts/build-kernel.sh "$psrc" "$pobj" modules "${args[@]}" arch/x86/kvm/ >"$out/patched.log" 2>&1; then
+# The patched tree's: the bisect gate's objects if they are the series'.
+final=$(cat "$BUILD/gates/bisect/final" 2>/dev/null || true)
+bis=$BUILD/bisect-src
+if [ -n "$final" ] && [ -z "$(git -C "$LINUX" status --porcelain --untracked-files=no)" ] &&
+   [ "$(git -C "$bis" rev-parse -q --verify "$final^{tree}" 2>/dev/null)" = "$(git -C "$LINUX" rev-parse 'HEAD^{tree}')" ]; then
+	psrc=$bis pobj=$BUILD/obj/bisect-modules
+	git -C "$psrc" checkout -q -f --detach "$final"
+	what="the bisect gate's objects of the series, sparse alone"
+	# The bisect gate's own arguments (so nothing is recompiled), then
+	# sparse over every file, its diagnostics kept by the wrapper; the
+	# diagnostics of an earlier run are removed first.
+	pargs=(W=1 arch/x86/kvm/ -- C=2 "CHECK=$wrap $sparse")
+	find "$pobj/arch/x86/kvm" "$pobj/virt/kvm" \( -name '*.wb-cc' -o -name '*.wb-check' \) -delete 2>/dev/null || true
+else
+	psrc=$LINUX pobj=$(patched_obj modules sparse)
+	what="build/linux's tree, in an object directory of its own"
+	pargs=("${args[@]}" arch/x86/kvm/)
+fi
+log "sparse/W=1: patched ($what)"
+if ! "$TOP"/scripts/build-kernel.sh "$psrc" "$pobj" modules "${pargs[@]}" >"$out/patched.log" 2>&1; then
 	grep -E 'error|warning' "$out/patched.log" | head -n 40 | sed 's/^/    /' >&2
 	result sparse "arch/x86/kvm C=1 W=1" fail "patched arch/x86/kvm does not build"
 	exit 1
@@ -82,6 +99,11 @@ collect "$pobj" "$psrc" >"$out/patched.warnings"
 read -r nchk nobj < <(checked "$pobj")
 if [ "$nchk" -lt 10 ]; then
 	result sparse "arch/x86/kvm C=1 W=1" fail "sparse did not run (only $nchk files checked)"
+	exit 1
+fi
+# The series' KUnit test (a symbol the series adds) was among them.
+if [ ! -f "$pobj/arch/x86/kvm/mmu/.private_access_test.o.wb-check" ]; then
+	result sparse "arch/x86/kvm C=1 W=1" fail "the KUnit test (mmu/private_access_test.c) was not checked"
 	exit 1
 fi
 LC_ALL=C comm -13 "$out/base.warnings" "$out/patched.warnings" >"$out/new.warnings"

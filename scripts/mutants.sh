@@ -50,11 +50,16 @@ mkdir -p "$out"
 # build's objects of that same tree), both copied with their mtimes: kbuild
 # refers to the sources of an object directory inside the tree as "..", so
 # the copy builds incrementally, and the baseline costs no kernel build.
-# The other lanes are copies of lane 0 after the baseline's build.  A file
-# a mutant changed is restored and touched (its objects are then older than
-# it, and are rebuilt); the patches applied to a lane are listed in
+# The other lanes are copies of lane 0 after the baseline's build, and so
+# is $PRISTINE (objects only).  A lane is reset by copying back the files
+# a mutant changed, sources from build/linux and objects from $PRISTINE,
+# both with their mtimes: nothing is rebuilt for a mutant but what it
+# changes itself (when the sources were only touched, the next mutant
+# recompiled every file the last one had changed, and all the users of a
+# header).  The patches applied to a lane are listed in
 # $out/lane-N.applied.
 RSYNC_SRC=(rsync -a --delete --exclude=/.git --exclude='/.obj-*')
+PRISTINE=$BUILD/mutant-obj
 sync_src() {
 	# A repository of its own, so that git apply patches it (and not, from
 	# within the workbench's repository, paths relative to that).
@@ -75,15 +80,13 @@ copy_lane() {	# LANE: a copy of lane 0 (tree and objects)
 	: >"$out/lane-$1.applied"
 }
 reset_src() {	# LANE
-	local src p f
+	local src
 	src=$(src_of "$1")
 	[ -s "$out/lane-$1.applied" ] || return 0
 	"${RSYNC_SRC[@]}" "$LINUX"/ "$src"/
-	while read -r p; do
-		git apply --numstat "$p" | cut -f3 | while read -r f; do
-			[ ! -e "$src/$f" ] || touch "$src/$f"
-		done
-	done <"$out/lane-$1.applied"
+	# (Not tools/: objtool's build records absolute paths, so each lane
+	# keeps the objtool it built itself; no mutant changes it.)
+	rsync -a --delete --exclude=/tools/ "$PRISTINE"/ "$src/.obj-test"/
 	: >"$out/lane-$1.applied"
 }
 # apply_src LANE PATCH: apply PATCH to that lane's tree.
@@ -99,6 +102,8 @@ build() {
 	nice -n 10 "$TOP"/scripts/build-kernel.sh "$src" "$src/.obj-test" test bzImage >"$out/$2.log" 2>&1 || rc=$?
 	secs=$(( $(date +%s) - s ))
 	[ $rc != 0 ] || cp "$src/.obj-test/arch/x86/boot/bzImage" "$out/$2.bzImage"
+	# (For wb/hang.py, should its guest hang.)
+	[ $rc != 0 ] || cp "$src/.obj-test/System.map" "$out/$2.System.map"
 	return $rc
 }
 
@@ -145,6 +150,7 @@ if ! build 0 baseline; then
 	die "build/linux's working tree does not build (log: ${out#"$TOP"/}/baseline.log)"
 fi
 bsecs=$secs
+rsync -a --delete "$SRC/.obj-test"/ "$PRISTINE"/
 declare -A cpu_of append_of machine_of
 while IFS=$'\t' read -r kind g cpu append machine; do
 	[ "$kind" = group ] || continue
@@ -276,7 +282,7 @@ for n in "${names[@]}"; do
 			"$BUILD/results/mutant-baseline-${group_of[$n]}" "$b" "$(cat "$out/mutant-$n.secs")"
 	fi
 done
-rm -f "$out"/*.bzImage
+rm -f "$out"/*.bzImage "$out"/*.System.map
 
 echo "==== mutants (mutants/, scripts/mutants.py)"
 rc=0

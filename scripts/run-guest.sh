@@ -90,7 +90,11 @@ bochs)
 	bochs_iso ;;
 qemu)
 	wbmachine qemu-argv "$machine" "$kernel" "$out/initrd.cpio" "$append" "${over[@]}" >"$out/qemu.argv"
-	mapfile -t -d '' qemu_cmd <"$out/qemu.argv" ;;
+	mapfile -t -d '' qemu_cmd <"$out/qemu.argv"
+	# The monitor, for wb/hang.py if the guest hangs (short path: a UNIX
+	# socket's is limited to 107 bytes).
+	monitor=$(mktemp -u "${TMPDIR:-/tmp}/wb-monitor.XXXXXX")
+	qemu_cmd+=(-monitor "unix:$monitor,server=on,wait=off") ;;
 esac
 log "booting $name: $ntests tests, $machine ($(field cpu)), '$append' (limit $(fmt_secs "$otimeout"))"
 start=$(date +%s)
@@ -115,6 +119,15 @@ while kill -0 "$qpid" 2>/dev/null; do
 	if [ "$s" != "$size" ]; then size=$s quiet=0; else quiet=$((quiet + 5)); fi
 	if [ $quiet -ge $silence ]; then
 		hung=1
+		# Where its vCPUs are, before QEMU is stopped (the kernel's
+		# symbols: System.map next to the kernel, or NAME.System.map
+		# beside a copied NAME.bzImage).
+		if [ -n "${monitor:-}" ]; then
+			map=${kernel%/arch/x86/boot/bzImage}/System.map
+			[ -f "$map" ] || map=${kernel%.bzImage}.System.map
+			[ -f "$map" ] || map=
+			python3 -B "$TOP"/wb/hang.py "$monitor" $map >"$out/hang.txt" 2>&1 || true
+		fi
 		kill "$qpid" 2>/dev/null
 		break
 	fi
@@ -130,9 +143,10 @@ if [ -n "$sink" ]; then
 fi
 set -e
 echo $(( $(date +%s) - start )) >"$out/seconds"
-rm -rf "$out/initrd.cpio" "$out/iso" "$out/boot.iso" "$out/serial.port"
+rm -rf "$out/initrd.cpio" "$out/iso" "$out/boot.iso" "$out/serial.port" ${monitor:+"$monitor"}
 if [ -n "$hung" ]; then
 	echo "# QEMU killed: no console output for $(fmt_secs "$quiet") (the guest hung)" >>"$out/console.log"
+	cat "$out/hang.txt" >>"$out/console.log" 2>/dev/null || true
 elif [ $qrc -eq 124 ]; then
 	echo "# QEMU killed after $(fmt_secs "$otimeout")" >>"$out/console.log"
 fi
