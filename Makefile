@@ -17,4 +17,4 @@ $(COMMANDS):
 selftests: build
 
 clean:
-	rm -rf build/obj build/results build/check build/selftests build/gates build/bisect-src
+	rm -rf build/obj build/results build/check build/selftests build/gates build/bisect-src build/mutant-obj build/mutant-src build/mutant-src-[0-9]*

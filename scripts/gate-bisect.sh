@@ -9,8 +9,11 @@
 # is configured again at each prefix that changes a Kconfig file, so that
 # a symbol the series adds (the KUnit test's) gets the config fragments'
 # value from then on.  build/gates/bisect/final names the commit of the
-# whole series there once every prefix passed; the sparse gate checks the
-# object directory at that commit (gate-sparse.sh).
+# whole series there once every prefix passed, the object directory's
+# .wb-built the commit its last (successful) build was of, and .wb-kconfig
+# the Kconfig files it was configured with; the sparse gate checks those
+# objects at the series' commit if they were configured for it
+# (gate-sparse.sh).
 . "$(dirname "$0")/lib.sh"
 
 mapfile -t series < <(series_patches)
@@ -90,11 +93,15 @@ for i in "${!series[@]}"; do
 	# was configured with is configured again (build-kernel.sh), so that a
 	# symbol the series adds (the KUnit test's) gets the fragments' value.
 	kc=$(git ls-tree -r HEAD | grep '/Kconfig' | sha1sum | cut -c1-40)
-	[ "$(cat "$obj/.wb-kconfig" 2>/dev/null)" = "$kc" ] || rm -f "$obj/.wb-config-key"
+	[ "$(cat "$obj/.wb-kconfig" 2>/dev/null)" = "$kc" ] || rm -f "$obj/.wb-config-key" "$obj/.wb-kconfig"
+	# .wb-built: the commit whose build the object directory holds (none
+	# while a build runs, or after one failed).
+	rm -f "$obj/.wb-built"
 	log "bisect: building arch/x86/kvm with $f applied"
 	if "$TOP"/scripts/build-kernel.sh "$src" "$obj" modules "${bargs[@]}" arch/x86/kvm/ >"$obj.log" 2>&1; then
 		touch "$okdir/${keys[$i]}"
 		echo "$kc" >"$obj/.wb-kconfig"
+		echo "$c" >"$obj/.wb-built"
 		result bisect "$f" pass
 	else
 		grep -E 'error|warning' "$obj.log" | head -n 40 | sed 's/^/    /' >&2

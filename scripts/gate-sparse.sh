@@ -70,12 +70,20 @@ else
 	log "sparse/W=1: to reuse the base's warnings, cp ${out#"$TOP"/}/base.warnings.keyed config/sparse-base.warnings"
 fi
 
-# The patched tree's: the bisect gate's objects if they are the series'.
+# The patched tree's: the bisect gate's objects, if the gate passed, its
+# object directory's last build succeeded and was configured with the
+# whole series' Kconfig files (the KUnit test's symbol), and build/linux
+# is that series with nothing uncommitted.  The build below is then
+# incremental at the series' commit: whatever the last prefix built
+# there lacks (nothing, unless it was before a patch that only changes
+# tools/ or Documentation/) is compiled, with W=1 and KVM_WERROR=y.
 final=$(cat "$BUILD/gates/bisect/final" 2>/dev/null || true)
-bis=$BUILD/bisect-src
-if [ -n "$final" ] && [ -z "$(git -C "$LINUX" status --porcelain --untracked-files=no)" ] &&
+bis=$BUILD/bisect-src bobj=$BUILD/obj/bisect-modules
+if [ -n "$final" ] && [ -s "$bobj/.wb-built" ] &&
+   [ "$(cat "$bobj/.wb-kconfig" 2>/dev/null)" = "$(git -C "$bis" ls-tree -r "$final" 2>/dev/null | grep '/Kconfig' | sha1sum | cut -c1-40)" ] &&
+   [ -z "$(git -C "$LINUX" status --porcelain --untracked-files=no)" ] &&
    [ "$(git -C "$bis" rev-parse -q --verify "$final^{tree}" 2>/dev/null)" = "$(git -C "$LINUX" rev-parse 'HEAD^{tree}')" ]; then
-	psrc=$bis pobj=$BUILD/obj/bisect-modules
+	psrc=$bis pobj=$bobj
 	git -C "$psrc" checkout -q -f --detach "$final"
 	what="the bisect gate's objects of the series, sparse alone"
 	# The bisect gate's own arguments (so nothing is recompiled), then
@@ -87,6 +95,12 @@ else
 	psrc=$LINUX pobj=$(patched_obj modules sparse)
 	what="build/linux's tree, in an object directory of its own"
 	pargs=("${args[@]}" arch/x86/kvm/)
+	# (Configured again if a Kconfig file changed, as the bisect gate does;
+	# the KUnit test's diagnostics are made anew, for the check below.)
+	kc=$(cd "$psrc" && git ls-files -z -- 'Kconfig*' '*/Kconfig*' | xargs -0 cat | sha1sum | cut -c1-40)
+	[ "$(cat "$pobj/.wb-kconfig" 2>/dev/null)" = "$kc" ] || rm -f "$pobj/.wb-config-key"
+	mkdir -p "$pobj"; echo "$kc" >"$pobj/.wb-kconfig"
+	rm -f "$pobj/arch/x86/kvm/mmu/.private_access_test.o.wb-check"
 fi
 log "sparse/W=1: patched ($what)"
 if ! "$TOP"/scripts/build-kernel.sh "$psrc" "$pobj" modules "${pargs[@]}" >"$out/patched.log" 2>&1; then

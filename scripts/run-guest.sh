@@ -94,6 +94,7 @@ qemu)
 	# The monitor, for wb/hang.py if the guest hangs (short path: a UNIX
 	# socket's is limited to 107 bytes).
 	monitor=$(mktemp -u "${TMPDIR:-/tmp}/wb-monitor.XXXXXX")
+	[ ${#monitor} -le 100 ] || monitor=$(mktemp -u /tmp/wb-monitor.XXXXXX)
 	qemu_cmd+=(-monitor "unix:$monitor,server=on,wait=off") ;;
 esac
 log "booting $name: $ntests tests, $machine ($(field cpu)), '$append' (limit $(fmt_secs "$otimeout"))"
@@ -126,7 +127,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 			map=${kernel%/arch/x86/boot/bzImage}/System.map
 			[ -f "$map" ] || map=${kernel%.bzImage}.System.map
 			[ -f "$map" ] || map=
-			python3 -B "$TOP"/wb/hang.py "$monitor" $map >"$out/hang.txt" 2>&1 || true
+			python3 -B "$TOP"/wb/hang.py "$monitor" ${map:+"$map"} >"$out/hang.txt" 2>&1 || true
 		fi
 		kill "$qpid" 2>/dev/null
 		break

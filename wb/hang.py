@@ -4,10 +4,10 @@ before it stops a guest whose console went silent, and adds the answer to
 the console log, so that a hang that no test output explains still says
 something (the guest kernel may have no hung-task or lockup detector).
 
-For each vCPU: its RIP and privilege level, whether it is halted, and, in
-kernel mode, the kernel text addresses found on its stack (the RIP's and
-each one's symbol from System.map): a guess of the call chain, like the
-kernel's "guess" unwinder, so stale entries are possible.
+For each vCPU: its RIP and privilege level, whether it is halted, and, on
+a kernel stack, the kernel (init) text addresses found there (the RIP's
+and each one's symbol from System.map): a guess of the call chain, like
+the kernel's "guess" unwinder, so stale entries are possible.
 
     hang.py SOCKET [SYSTEM_MAP]     lines "# hang: ..." on stdout
 """
@@ -20,6 +20,7 @@ PROMPT = b'(qemu) '
 ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
 STACK_QWORDS = 256
 STACK_SYMBOLS = 16
+KERNEL_HALF = 0xffff800000000000
 
 
 class Monitor:
@@ -27,9 +28,16 @@ class Monitor:
 
     def __init__(self, path, timeout=5.0):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect(path)
-        self.read()
+        try:
+            self.sock.settimeout(timeout)
+            self.sock.connect(path)
+            self.read()
+        except OSError:
+            self.sock.close()
+            raise
+
+    def close(self):
+        self.sock.close()
 
     def read(self):
         buf = b''
@@ -51,30 +59,32 @@ class Monitor:
 
 
 class Symbols:
-    """System.map's text symbols."""
+    """System.map's text symbols (the kernel's text and init text)."""
+    BOUNDS = {'_stext': 'text', '_etext': 'text', '_sinittext': 'init', '_einittext': 'init'}
 
     def __init__(self, path):
         self.addrs, self.names = [], []
-        self.start = self.end = None
+        self.ranges = []
         if not path:
             return
-        entries = []
+        entries, marks = [], {}
         with open(path) as f:
             for line in f:
                 parts = line.split()
                 if len(parts) < 3 or parts[1] not in 'tTwW':
                     continue
                 entries.append((int(parts[0], 16), parts[2]))
-                if parts[2] == '_stext':
-                    self.start = int(parts[0], 16)
-                elif parts[2] == '_etext':
-                    self.end = int(parts[0], 16)
+                if parts[2] in self.BOUNDS:
+                    marks[parts[2]] = int(parts[0], 16)
+        for lo, hi in (('_stext', '_etext'), ('_sinittext', '_einittext')):
+            if lo in marks and hi in marks:
+                self.ranges.append((marks[lo], marks[hi]))
         entries.sort()
         self.addrs = [a for a, _ in entries]
         self.names = [n for _, n in entries]
 
     def in_text(self, addr):
-        return self.start is not None and self.end is not None and self.start <= addr < self.end
+        return any(lo <= addr < hi for lo, hi in self.ranges)
 
     def name(self, addr):
         if not self.in_text(addr):
@@ -92,12 +102,13 @@ def vcpus(text):
         m = re.match(r'\s*CPU#(\d+)', block)
         if not m:
             continue
-        regs = dict(re.findall(r'\b(RIP|RSP|CPL|HLT)=\s*([0-9a-fA-F]+)', block))
-        if 'RIP' not in regs:
+        regs = dict(re.findall(r'\b(RIP|RSP|EIP|ESP|CPL|HLT)=\s*([0-9a-fA-F]+)', block))
+        # (A vCPU not in 64-bit mode shows EIP and ESP.)
+        rip, rsp = regs.get('RIP', regs.get('EIP')), regs.get('RSP', regs.get('ESP', '0'))
+        if rip is None:
             continue
-        out.append({'cpu': int(m.group(1)), 'rip': int(regs['RIP'], 16),
-                    'rsp': int(regs.get('RSP', '0'), 16), 'cpl': int(regs.get('CPL', '0')),
-                    'hlt': regs.get('HLT') == '1'})
+        out.append({'cpu': int(m.group(1)), 'rip': int(rip, 16), 'rsp': int(rsp, 16),
+                    'cpl': int(regs.get('CPL', '0')), 'hlt': regs.get('HLT') == '1'})
     return out
 
 
@@ -110,32 +121,40 @@ def qwords(text):
     return vals
 
 
-def report(mon, syms):
-    lines = []
+def report(mon, syms, lines):
+    """Append the report's lines to LINES (so that a monitor failing
+    midway keeps those already made)."""
     for v in vcpus(mon.cmd('info registers -a')):
         where = syms.name(v['rip'])
         lines.append('# hang: vCPU %d: RIP %016x%s, CPL %d%s' % (
             v['cpu'], v['rip'], ' (%s)' % where if where else '', v['cpl'],
             ', halted' if v['hlt'] else ''))
-        if v['cpl'] != 0 or not where:
+        # A kernel stack (the RIP may be outside the kernel's text: in a
+        # module, or a nested guest's code run by this vCPU in kernel mode).
+        if v['cpl'] != 0 or v['rsp'] < KERNEL_HALF or not syms.ranges:
             continue
         mon.cmd('cpu %d' % v['cpu'])
         seen = [syms.name(a) for a in qwords(mon.cmd('x/%dgx 0x%x' % (STACK_QWORDS, v['rsp'])))
                 if syms.in_text(a)]
         if seen:
             lines.append('# hang: vCPU %d: stack: %s' % (v['cpu'], ' '.join(seen[:STACK_SYMBOLS])))
-    return lines
 
 
 def main(argv):
     if len(argv) not in (1, 2):
         print(__doc__.strip().split('\n')[-1].strip(), file=sys.stderr)
         return 2
+    lines = []
     try:
         syms = Symbols(argv[1] if len(argv) > 1 else None)
-        lines = report(Monitor(argv[0]), syms)
+        mon = Monitor(argv[0])
+        try:
+            report(mon, syms, lines)
+        finally:
+            mon.close()
     except (OSError, ValueError) as e:
-        print('# hang: no vCPU state from QEMU\'s monitor: %s' % e)
+        lines.append('# hang: no (more) vCPU state from QEMU\'s monitor: %s' % e)
+        print('\n'.join(lines))
         return 1
     print('\n'.join(lines) if lines else '# hang: QEMU\'s monitor listed no vCPU')
     return 0

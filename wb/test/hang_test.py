@@ -18,6 +18,9 @@ ffffffff81001000 T default_idle
 ffffffff81001100 t do_idle
 ffffffff81002000 T kvm_mmu_page_fault
 ffffffff81004000 T _etext
+ffffffff83000000 T _sinittext
+ffffffff83000100 T kvm_x86_init
+ffffffff83001000 T _einittext
 ffffffff82000000 D jiffies
 """
 
@@ -45,8 +48,9 @@ class FakeMonitor(threading.Thread):
     """A monitor that answers `info registers -a`, `cpu N` and `x/...`,
     with the prompt and the echo of the command, as QEMU's does."""
 
-    def __init__(self, path):
+    def __init__(self, path, registers=REGISTERS, hangup_after=None):
         super().__init__(daemon=True)
+        self.registers, self.hangup_after = registers, hangup_after
         self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.srv.bind(path)
         self.srv.listen(1)
@@ -65,14 +69,19 @@ class FakeMonitor(threading.Thread):
                 line, buf = buf.split(b'\n', 1)
                 cmd = line.decode()
                 self.commands.append(cmd)
+                if cmd == self.hangup_after:
+                    conn.close()
+                    self.srv.close()
+                    return
                 if cmd == 'info registers -a':
-                    out = REGISTERS
+                    out = self.registers
                 elif cmd.startswith('x/'):
                     out = STACK
                 else:
                     out = ''
                 conn.sendall(('\x1b[K' + cmd + '\r\n' + out.replace('\n', '\r\n')).encode() + b'(qemu) ')
         conn.close()
+        self.srv.close()
 
 
 class HangTest(unittest.TestCase):
@@ -126,12 +135,45 @@ class HangTest(unittest.TestCase):
         self.assertIn('cpu 1', fake.commands)
         self.assertIn('x/%dgx 0xffffc90000013e00' % hang.STACK_QWORDS, fake.commands)
 
+    def test_init_text_eip_and_modules(self):
+        syms = hang.Symbols(self.map)
+        self.assertEqual(syms.name(0xffffffff83000110), 'kvm_x86_init+0x10')
+        regs = ('CPU#0\nEAX=00000000 ESP=00006f00\nEIP=0000fff0 EFL=00000002 CPL=0 HLT=0\n'
+                'CPU#1\nRSP=ffffc90000013e00\nRIP=ffffffffa0001000 RFL=00000246 CPL=0 HLT=0\n')
+        v = hang.vcpus(regs)
+        self.assertEqual((v[0]['rip'], v[0]['rsp']), (0xfff0, 0x6f00))
+        sock = os.path.join(self.tmp.name, 'mon')
+        fake = FakeMonitor(sock, regs)
+        fake.start()
+        out = io.StringIO()
+        with redirect_stdout(out):
+            hang.main([sock, self.map])
+        # vCPU 0 (real mode, a low stack) has no stack read; vCPU 1, in a
+        # module's code on a kernel stack, has.
+        self.assertEqual(out.getvalue().splitlines(), [
+            '# hang: vCPU 0: RIP 000000000000fff0, CPL 0',
+            '# hang: vCPU 1: RIP ffffffffa0001000, CPL 0',
+            '# hang: vCPU 1: stack: kvm_mmu_page_fault+0x10 do_idle+0x4'])
+
+    def test_monitor_gone_midway(self):
+        sock = os.path.join(self.tmp.name, 'mon')
+        fake = FakeMonitor(sock, hangup_after='cpu 0')
+        fake.start()
+        out = io.StringIO()
+        with redirect_stdout(out):
+            rc = hang.main([sock, self.map])
+        self.assertEqual(rc, 1)
+        lines = out.getvalue().splitlines()
+        # What was read before is kept.
+        self.assertEqual(lines[0], '# hang: vCPU 0: RIP ffffffff81001010 (default_idle+0x10), CPL 0, halted')
+        self.assertIn('no (more) vCPU state', lines[-1])
+
     def test_no_monitor(self):
         out = io.StringIO()
         with redirect_stdout(out):
             rc = hang.main([os.path.join(self.tmp.name, 'none'), self.map])
         self.assertEqual(rc, 1)
-        self.assertIn('no vCPU state', out.getvalue())
+        self.assertIn('no (more) vCPU state from QEMU', out.getvalue())
 
 
 if __name__ == '__main__':
