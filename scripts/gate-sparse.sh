@@ -100,7 +100,7 @@ else
 	kc=$(cd "$psrc" && git ls-files -z -- 'Kconfig*' '*/Kconfig*' | xargs -0 cat | sha1sum | cut -c1-40)
 	[ "$(cat "$pobj/.wb-kconfig" 2>/dev/null)" = "$kc" ] || rm -f "$pobj/.wb-config-key"
 	mkdir -p "$pobj"; echo "$kc" >"$pobj/.wb-kconfig"
-	rm -f "$pobj/arch/x86/kvm/mmu/.private_access_test.o.wb-check"
+	rm -f "$pobj/arch/x86/kvm/mmu/private_access_test.o" "$pobj/arch/x86/kvm/mmu/.private_access_test.o".wb-*
 fi
 log "sparse/W=1: patched ($what)"
 if ! "$TOP"/scripts/build-kernel.sh "$psrc" "$pobj" modules "${pargs[@]}" >"$out/patched.log" 2>&1; then
