@@ -688,11 +688,13 @@ class Check:
         bt = os.path.join(os.path.dirname(self.pb), 'tests.txt')
         pt = bt
         skip = set(wbconfig.names('suite-skip'))
+        # config/suite-args: a test's invocation instead of its bare name.
+        invocation = {wbconfig.name_of(e): e for e in wbconfig.entries('suite-args')}
         lists = {'npt1': ['rest', pt],
                  'npt0': ['noseries', pt] if self.npt0 == 'full' else ['mmu', pt]}
         for half, args in lists.items():
             self.write_list('suite-patched-%s.list' % half,
-                            [t for t in self.output(['test-lists.sh'] + args)
+                            [invocation.get(t, t) for t in self.output(['test-lists.sh'] + args)
                              if not wbconfig.listed(t, skip)])
         n = {h: len(results.read_lines(self.path('suite-patched-%s.list' % h))) for h in lists}
         self.log('suite: npt=1 %d tests, npt=0 %d tests on patched; on base, those that do '
