@@ -64,6 +64,17 @@ class ConfigTest(unittest.TestCase):
         self.assertFalse(config.listed("x86/private_mem_shared_bit", names))
         self.assertFalse(config.listed("private_mem_shared_bit_test", names))
 
+    def test_suite_args_of_the_real_config(self):
+        """config/suite-args: whole invocations, one per test, of tests
+        that the suite runs (not left out by config/suite-skip)."""
+        entries = config.entries("suite-args")
+        self.assertTrue(entries)
+        names = [config.name_of(e) for e in entries]
+        self.assertEqual(len(names), len(set(names)))
+        for e in entries:
+            self.assertNotEqual(e, config.name_of(e), "no arguments: " + e)
+        self.assertFalse(set(names) & set(config.names("suite-skip")))
+
     def cli(self, *args, stdin=""):
         out = io.StringIO()
         with redirect_stdout(out), redirect_stderr(io.StringIO()), \
