@@ -116,15 +116,19 @@ class HangTest(unittest.TestCase):
         self.assertEqual(hang.qwords(STACK), [0xffffffff81002010, 0, 0xffffffff82000000,
                                               0xffffffff81001104])
 
-    def test_report_from_a_monitor(self):
+    def run_against(self, **fake_args):
+        """hang.py's main against a fake monitor: (status, lines, fake)."""
         sock = os.path.join(self.tmp.name, 'mon')
-        fake = FakeMonitor(sock)
+        fake = FakeMonitor(sock, **fake_args)
         fake.start()
         out = io.StringIO()
         with redirect_stdout(out):
             rc = hang.main([sock, self.map])
+        return rc, out.getvalue().splitlines(), fake
+
+    def test_report_from_a_monitor(self):
+        rc, lines, fake = self.run_against()
         self.assertEqual(rc, 0)
-        lines = out.getvalue().splitlines()
         self.assertEqual(lines, [
             '# hang: vCPU 0: RIP ffffffff81001010 (default_idle+0x10), CPL 0, halted',
             '# hang: vCPU 0: stack: kvm_mmu_page_fault+0x10 do_idle+0x4',
@@ -142,28 +146,17 @@ class HangTest(unittest.TestCase):
                 'CPU#1\nRSP=ffffc90000013e00\nRIP=ffffffffa0001000 RFL=00000246 CPL=0 HLT=0\n')
         v = hang.vcpus(regs)
         self.assertEqual((v[0]['rip'], v[0]['rsp']), (0xfff0, 0x6f00))
-        sock = os.path.join(self.tmp.name, 'mon')
-        fake = FakeMonitor(sock, regs)
-        fake.start()
-        out = io.StringIO()
-        with redirect_stdout(out):
-            hang.main([sock, self.map])
+        _, lines, _ = self.run_against(registers=regs)
         # vCPU 0 (real mode, a low stack) has no stack read; vCPU 1, in a
         # module's code on a kernel stack, has.
-        self.assertEqual(out.getvalue().splitlines(), [
+        self.assertEqual(lines, [
             '# hang: vCPU 0: RIP 000000000000fff0, CPL 0',
             '# hang: vCPU 1: RIP ffffffffa0001000, CPL 0',
             '# hang: vCPU 1: stack: kvm_mmu_page_fault+0x10 do_idle+0x4'])
 
     def test_monitor_gone_midway(self):
-        sock = os.path.join(self.tmp.name, 'mon')
-        fake = FakeMonitor(sock, hangup_after='cpu 0')
-        fake.start()
-        out = io.StringIO()
-        with redirect_stdout(out):
-            rc = hang.main([sock, self.map])
+        rc, lines, _ = self.run_against(hangup_after='cpu 0')
         self.assertEqual(rc, 1)
-        lines = out.getvalue().splitlines()
         # What was read before is kept.
         self.assertEqual(lines[0], '# hang: vCPU 0: RIP ffffffff81001010 (default_idle+0x10), CPL 0, halted')
         self.assertIn('no (more) vCPU state', lines[-1])
