@@ -9,6 +9,7 @@ the summary line "N passed, N failed, N skipped", always the last.
         $RESULTS ("STAGE NAME RESULT NOTE" lines) and the stage durations
         file
 """
+import json
 import os
 import sys
 
@@ -82,9 +83,11 @@ def mttcg_table(rows):
         print('  %s: %d x %s' % (label, c, what[:100]))
 
 
-def summary(results, durations, total, out=None, title='make check'):
+def summary(results, durations, total, out=None, title='make check', tails=()):
     """The end of make check.  RESULTS: [(STAGE, NAME, RESULT, NOTE)];
-    DURATIONS: the durations file's text.  Returns the number of failures."""
+    DURATIONS: the durations file's text; TAILS: [(STAGE, NAME, LINES)],
+    the failures' last output lines (read_tails()), shown again last.
+    Returns the number of failures."""
     out = out or sys.stdout
     print('\n==== %s: stage durations' % title, file=out)
     out.write(durations)
@@ -99,10 +102,26 @@ def summary(results, durations, total, out=None, title='make check'):
         print('==== known on base (fail on base and patched; counted as skipped)', file=out)
         for r in known:
             print('  %s: %s (%s)' % (r[0], r[1], r[3]), file=out)
+    if tails:
+        print('==== the failures\' last output lines', file=out)
+        for stage, name, lines in tails:
+            print('  %s: %s' % (stage, name), file=out)
+            for line in lines:
+                print('    ' + line, file=out)
     count = {k: sum(r[2] == k for r in results) for k in ('pass', 'fail', 'skip')}
     print('%d passed, %d failed, %d skipped' % (count['pass'], count['fail'], count['skip']),
           file=out)
     return count['fail']
+
+
+def read_tails(results_path):
+    """The (STAGE, NAME, LINES) that wb/results.py's Results.emit() kept of
+    each failure next to RESULTS_PATH."""
+    try:
+        with open(results_path + '.tails') as f:
+            return [tuple(json.loads(line)) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
 
 
 def read_results(path):
@@ -129,7 +148,8 @@ def main(argv):
             durations = f.read()
     except FileNotFoundError:
         durations = ''
-    summary(rows, durations, int(argv[3]), title=argv[4] if len(argv) > 4 else 'make check')
+    summary(rows, durations, int(argv[3]), title=argv[4] if len(argv) > 4 else 'make check',
+            tails=read_tails(argv[1]))
     return 0
 
 

@@ -70,6 +70,8 @@ from wb.policy import (ASSERTION, REPORT_LINES, boot_report_outside, find_skip, 
                        retry_plan, skip_message, sub_skips, verdict)
 # The lines of a failing test's output shown under its FAIL line.
 TAIL = 15
+# A line that gives a test's random seed.
+SEED = re.compile(r'\bseed\b', re.I)
 
 
 def read(path):
@@ -217,10 +219,13 @@ def check_fresh(rundir):
 
 def output_tail(runs, name):
     """The last TAIL lines that test NAME printed, from the last of RUNS
-    that ran it."""
+    that ran it, after the earlier lines that give a seed to replay it
+    with (the hostile and stress tests print theirs first)."""
     for r in reversed([r for r in runs if r]):
         if name in r.output:
-            return r.output[name][-TAIL:]
+            lines = r.output[name]
+            seeds = [l for l in lines[:-TAIL] if SEED.search(l)][:2]
+            return seeds + lines[-TAIL:]
     return []
 
 
@@ -244,6 +249,11 @@ class Results:
                 out.write(line)
         if res == 'fail':
             printer.fail(stage, name, note, tail)
+            if tail and self.stream is None:
+                # Again at the end (printer.summary()), where a CI log that
+                # keeps only its end still shows why.
+                with open(self.path + '.tails', 'a') as out:
+                    out.write(json.dumps([stage, name, list(tail)]) + '\n')
 
 
 def record(out, stage, run, retry=None, shape=None, series=(), config=CONFIG):

@@ -747,7 +747,8 @@ class Check:
         for f in os.listdir(self.out):
             if f.endswith(('.out', '.list', '.list.single')):
                 os.remove(self.path(f))
-        for f in (self.results_path, self.runs_path, self.durations, self.path('known-bad.tsv')):
+        for f in (self.results_path, self.results_path + '.tails', self.runs_path,
+                  self.durations, self.path('known-bad.tsv')):
             open(f, 'w').close()
         # Written by the mutants stage for the callback stage: never an
         # earlier make check's.
@@ -843,7 +844,8 @@ class Check:
             sys.stdout.flush()
             sys.stderr.flush()
             try:
-                fails = printer.summary(self.rows(), durations, int(time.time() - start))
+                fails = printer.summary(self.rows(), durations, int(time.time() - start),
+                                        tails=printer.read_tails(self.results_path))
             except Exception:
                 traceback.print_exc()
                 print('0 passed, 1 failed, 0 skipped')

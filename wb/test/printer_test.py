@@ -42,6 +42,15 @@ class PrinterTest(unittest.TestCase):
         # "expected on" skips are not "known on base".
         self.assertFalse(any('x86/c_test' in l for l in lines))
 
+    def test_summary_shows_the_failures_output_before_the_last_line(self):
+        out = io.StringIO()
+        printer.summary(ROWS, '', 1, out=out,
+                        tails=[('suite/npt1', 'x86/a_test', ['# seed: 7', 'Assertion'])])
+        lines = out.getvalue().splitlines()
+        i = lines.index("==== the failures' last output lines")
+        self.assertEqual(lines[i + 1:], ['  suite/npt1: x86/a_test', '    # seed: 7',
+                                         '    Assertion', '2 passed, 1 failed, 2 skipped'])
+
     def test_summary_without_failures(self):
         out = io.StringIO()
         self.assertEqual(printer.summary(ROWS[:1], '', 0, out=out), 0)

@@ -18,7 +18,7 @@ from contextlib import redirect_stdout, redirect_stderr
 
 from wb import parser as wbparser
 from wb import policy
-from wb import results
+from wb import printer, results
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -241,6 +241,30 @@ class RecordRetryTest(Base):
         self.assertEqual(self.row(tests[0])[2], 'fail')
         self.assertEqual(self.row(tests[1])[2], 'fail')
         self.assertEqual(self.row('guest finished')[2], 'fail')
+
+
+class FailureTailTest(Base):
+    HOSTILE = 'x86/private_mem_hostile_test'
+
+    def test_a_failure_keeps_its_seed_and_tail_for_the_end(self):
+        out = ['# seed: 1796423477 (replay with -s 1796423477 -n 100000)'] + \
+              ['# line %d' % i for i in range(30)]
+        text = ('WB-GUEST-START 7.3.4+\nTAP version 13\n1..1\nWB-TEST-START 1 %s\n%s\n'
+                'WB-DMESG-BEGIN 1\nWB-DMESG-END 1\nnot ok 1 %s # exit=254\n'
+                'WB-DMESG-BEGIN end\nWB-DMESG-END end\nWB-GUEST-DONE\n'
+                % (self.HOSTILE, '\n'.join(out), self.HOSTILE))
+        d = self.dirs.from_text('r', text, [self.HOSTILE])
+        self.record(d)
+        self.assertEqual(self.row(self.HOSTILE)[2], 'fail')
+        tails = printer.read_tails(self.tsv)
+        self.assertEqual(len(tails), 1)
+        stage, name, lines = tails[0]
+        self.assertEqual((stage, name), ('targeted/x', self.HOSTILE))
+        # The seed line, then the last TAIL lines.
+        self.assertEqual(len(lines), 1 + results.TAIL)
+        self.assertIn('replay with -s 1796423477', lines[0])
+        self.assertIn('line 29', lines[-1])
+        self.assertIn('    # line 29', self.stdout.getvalue())
 
 
 class ReportTest(Base):
